@@ -1,0 +1,118 @@
+//mini:chapter 03
+
+package cgroup
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/minikit/kit/mini/explain"
+)
+
+// v1Group is a group in cgroup v1: one directory in each controller's hierarchy, all with the
+// same name, e.g. /sys/fs/cgroup/memory/mini/<id> and /sys/fs/cgroup/pids/mini/<id>.
+type v1Group struct {
+	dirs    map[string]string // controller → the group's directory in its hierarchy
+	parents []string          // Mini's parent group in each hierarchy
+	n       *explain.Narrator
+}
+
+func newV1(mounts map[string]string, o Options) (Group, error) {
+	g := &v1Group{dirs: map[string]string{}, n: o.Explain}
+	for _, c := range Controllers {
+		parent := filepath.Join(mounts[c], o.Parent)
+		dir := filepath.Join(parent, o.Name)
+		g.dirs[c] = dir
+		if dir == g.dirs["memory"] && c != "memory" {
+			continue // controllers mounted together share one directory
+		}
+		if err := mkdir(parent, o.Explain); err != nil {
+			g.Destroy()
+			return nil, err
+		}
+		g.parents = append(g.parents, parent)
+		if err := mkdir(dir, o.Explain); err != nil {
+			g.Destroy()
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func (g *v1Group) Path() string { return g.dirs["memory"] }
+
+func (g *v1Group) Set(r Resources) error {
+	if r.Memory > 0 {
+		mem := strconv.FormatInt(r.Memory, 10)
+		if err := write(g.dirs["memory"], "memory.limit_in_bytes", mem, g.n); err != nil {
+			return err
+		}
+		// With swap accounting on, memory+swap gets the same limit: no swapping past the limit.
+		if _, err := os.Stat(filepath.Join(g.dirs["memory"], "memory.memsw.limit_in_bytes")); err == nil {
+			if err := write(g.dirs["memory"], "memory.memsw.limit_in_bytes", mem, g.n); err != nil {
+				return err
+			}
+		}
+	}
+	if r.CPUs > 0 {
+		quota, period, err := CPUQuota(r.CPUs)
+		if err != nil {
+			return err
+		}
+		if err := write(g.dirs["cpu"], "cpu.cfs_period_us", strconv.FormatInt(period, 10), g.n); err != nil {
+			return err
+		}
+		if err := write(g.dirs["cpu"], "cpu.cfs_quota_us", strconv.FormatInt(quota, 10), g.n); err != nil {
+			return err
+		}
+	}
+	if r.Pids > 0 {
+		if err := write(g.dirs["pids"], "pids.max", strconv.FormatInt(r.Pids, 10), g.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Add writes pid into every hierarchy: in v1, each controller only limits the processes of its
+// own hierarchy's group.
+func (g *v1Group) Add(pid int) error {
+	for _, dir := range g.unique() {
+		if err := enter(dir, pid, g.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OOMKilled reads the oom_kill counter of memory.oom_control.
+func (g *v1Group) OOMKilled() (bool, error) {
+	n, err := ReadCounter(filepath.Join(g.dirs["memory"], "memory.oom_control"), "oom_kill")
+	return n > 0, err
+}
+
+func (g *v1Group) Destroy() error {
+	var errs []error
+	for _, dir := range g.unique() {
+		errs = append(errs, remove(dir, g.n))
+	}
+	for _, p := range g.parents {
+		errs = append(errs, removeParent(p, g.n))
+	}
+	return errors.Join(errs...)
+}
+
+// unique lists the group's directories, each once, in the order of Controllers.
+func (g *v1Group) unique() []string {
+	var dirs []string
+	seen := map[string]bool{}
+	for _, c := range Controllers {
+		if d := g.dirs[c]; d != "" && !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}

@@ -1,0 +1,79 @@
+// Command mini is the Mini container engine's command line.
+//
+//	mini run [flags] [--] COMMAND [ARG...]   run a command in a container
+//	mini doctor                              is this host ready to run containers?
+//
+// mini writes nothing to stdout of its own: stdout belongs to the container's command. Its own
+// messages, and the --explain narration, go to stderr.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/state"
+	"github.com/minikit/kit/mini/tty"
+)
+
+func main() {
+	// The init side: Mini re-executed itself as the container's init process. It must not parse
+	// flags or print anything; it reads its orders from fd 3.
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		os.Exit(container.Init())
+	}
+	app := newApp()
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))
+		os.Exit(container.Status(err))
+	}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:                   "mini",
+		Usage:                  "a container engine you build one mechanism at a time",
+		HideVersion:            true,
+		UseShortOptionHandling: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: state.DefaultRoot, Usage: "the state root: where runs, layers and images are kept", EnvVars: []string{"MINI_ROOT"}},
+			&cli.BoolFlag{Name: "no-color", Usage: "plain text, no colour (NO_COLOR in the environment does the same)"},
+		},
+		Commands: []*cli.Command{
+			runCommand(),
+			doctorCommand(),
+		},
+		// A bad flag is Mini's own error: one line, exit 125, no page of usage.
+		OnUsageError: usageError,
+	}
+}
+
+func usageError(c *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%v (see: mini %s --help)", err, c.Command.Name)
+}
+
+// useColor decides whether output to f may be coloured: never with --no-color or NO_COLOR,
+// never when f is not a terminal (a pipe, a file, a CI log).
+func useColor(c *cli.Context, f *os.File) bool {
+	if c.Bool("no-color") || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return tty.IsTerminal(f.Fd())
+}
+
+// oneLine keeps an error message on one line, however many errors were joined into it.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// narrator returns the --explain narrator, or nil.
+func narrator(c *cli.Context) *explain.Narrator {
+	if !c.Bool("explain") {
+		return nil
+	}
+	return explain.New(os.Stderr, useColor(c, os.Stderr))
+}

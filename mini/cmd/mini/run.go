@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minikit/kit/mini/container"
+	//mini:begin 01
+	"github.com/minikit/kit/mini/rootfs"
+	//mini:end 01
+	//mini:begin 03
+	"github.com/minikit/kit/mini/cgroup"
+	//mini:end 03
+)
+
+func runCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open and pass it to the command"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the command a pseudo-terminal"},
+		&cli.BoolFlag{Name: "explain", Usage: "narrate every kernel step on stderr, with the shell command that does it by hand"},
+		//mini:begin 01
+		&cli.StringFlag{Name: "rootfs", Usage: "the directory to use as the container's root filesystem (default: the kit's busybox rootfs)"},
+		&cli.StringFlag{Name: "isolation", Value: rootfs.DefaultMode(), Usage: "how the root is changed: chroot (the lab mode) or pivot_root"},
+		//mini:end 01
+		//mini:begin 02
+		&cli.StringFlag{Name: "hostname", Usage: "the container's hostname (default: its ID)"},
+		//mini:end 02
+		//mini:begin 03
+		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m or 1g"},
+		&cli.StringFlag{Name: "cpus", Usage: "CPU limit in CPUs, e.g. 0.5"},
+		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
+		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, Usage: "Mini's own parent cgroup, under which each container's group is made"},
+		//mini:end 03
+	}
+	return &cli.Command{
+		Name:                   "run",
+		Usage:                  "run a command in a new container",
+		ArgsUsage:              "[--] COMMAND [ARG...]",
+		UseShortOptionHandling: true,
+		Flags:                  flags,
+		OnUsageError:           usageError,
+		Action:                 run,
+	}
+}
+
+// run is `mini run`: read the flags into a container.Config, run it, and exit with the
+// command's status.
+func run(c *cli.Context) error {
+	cfg, err := config(c)
+	if err != nil {
+		return &container.StatusError{Status: container.StatusEngineError, Err: err}
+	}
+	status, err := container.Run(cfg)
+	if err != nil {
+		return &container.StatusError{Status: status, Err: err}
+	}
+	// The command's status becomes mini's. cli.Exit with an empty message prints nothing.
+	if status != 0 {
+		return cli.Exit("", status)
+	}
+	return nil
+}
+
+// config checks every flag before anything is set up, so that bad input leaves nothing behind.
+func config(c *cli.Context) (container.Config, error) {
+	if c.NArg() == 0 {
+		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
+	cfg := container.Config{
+		Args:        c.Args().Slice(),
+		Interactive: c.Bool("interactive"),
+		TTY:         c.Bool("tty"),
+		StateRoot:   c.String("root"),
+		Explain:     narrator(c),
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+	}
+	//mini:begin 01
+	dir := c.String("rootfs")
+	if dir == "" {
+		d, err := rootfs.Default()
+		if err != nil {
+			return cfg, err
+		}
+		dir = d
+	}
+	abs, err := rootfs.Check(dir)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Rootfs = abs
+	if _, err := rootfs.Lookup(c.String("isolation")); err != nil {
+		return cfg, err
+	}
+	cfg.Isolation = c.String("isolation")
+	//mini:end 01
+	//mini:begin 02
+	cfg.Hostname = c.String("hostname")
+	//mini:end 02
+	//mini:begin 03
+	res, err := resources(c)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
+	//mini:end 03
+	return cfg, nil
+}
+
+//mini:begin 03
+
+// resources reads -m, --cpus and --pids-limit.
+func resources(c *cli.Context) (cgroup.Resources, error) {
+	var r cgroup.Resources
+	var err error
+	if s := c.String("memory"); s != "" {
+		if r.Memory, err = cgroup.ParseMemory(s); err != nil {
+			return r, err
+		}
+	}
+	if s := c.String("cpus"); s != "" {
+		if r.CPUs, err = cgroup.ParseCPUs(s); err != nil {
+			return r, err
+		}
+	}
+	if s := c.String("pids-limit"); s != "" {
+		if r.Pids, err = cgroup.ParsePids(s); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+//mini:end 03

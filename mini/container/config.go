@@ -1,0 +1,69 @@
+package container
+
+import (
+	"os"
+
+	"github.com/minikit/kit/mini/explain"
+	//mini:begin 03
+	"github.com/minikit/kit/mini/cgroup"
+	//mini:end 03
+)
+
+// Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
+// long list of positional arguments: each chapter adds its own fields.
+type Config struct {
+	Args        []string // the command and its arguments
+	Env         []string // the command's environment; DefaultEnv when empty
+	Interactive bool     // -i: keep stdin open and attach it to the command
+	TTY         bool     // -t: give the command a pseudo-terminal
+	StateRoot   string   // --root: where the run's directory goes
+
+	//mini:begin 01
+	Rootfs    string // the directory that becomes the container's /
+	Isolation string // how the root is changed: "chroot" (the lab mode) or, from chapter 02, "pivot_root"
+	//mini:end 01
+
+	//mini:begin 02
+	Hostname string // the container's own hostname (UTS namespace); the run ID when empty
+	//mini:end 02
+
+	//mini:begin 03
+	Resources    cgroup.Resources // memory, CPU and process-count limits
+	CgroupParent string           // Mini's own parent group; the run's group is created below it
+	//mini:end 03
+
+	// Not sent to the init process.
+	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none
+	Stdin   *os.File          `json:"-"`
+	Stdout  *os.File          `json:"-"`
+	Stderr  *os.File          `json:"-"`
+}
+
+// DefaultEnv is the environment a command gets when none is given: the same PATH Docker uses,
+// so that commands are found in the usual places of the container's filesystem.
+var DefaultEnv = []string{
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"HOME=/root",
+}
+
+// initConfig is what the host side sends to the init side through the config pipe.
+type initConfig struct {
+	Config
+	ID      string
+	Explain bool // narrate the init side's steps on fd 5
+	Color   bool
+}
+
+// The file descriptors the init process finds open, in the order of exec.Cmd.ExtraFiles
+// (which start at 3, after stdin, stdout and stderr).
+const (
+	configFd  = 3 // parent → child: the initConfig as JSON; EOF is the signal to go on
+	errorFd   = 4 // child → parent: an initError as JSON; closed by a successful exec
+	explainFd = 5 // child → the parent's stderr: the init side's narration
+)
+
+// initError is how the init side tells the host side why it could not start the command.
+type initError struct {
+	Status  int    // the exit status: 125, 126 or 127
+	Message string // one line, for the user
+}

@@ -1,0 +1,162 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
+	//mini:begin 01
+	"github.com/minikit/kit/mini/rootfs"
+	//mini:end 01
+	//mini:begin 02
+	"github.com/minikit/kit/mini/namespace"
+	//mini:end 02
+)
+
+// Init is the init side. It runs in the child that startInit started, already inside the new
+// namespaces; it waits for the host side, finishes the set-up that can only be done from inside,
+// and execs the command, which then takes over this process (and its PID: 1, from chapter 02).
+// Init returns only when something failed, with the status mini should exit with.
+func Init() int {
+	errPipe := os.NewFile(errorFd, "error pipe")
+	cfg, err := readConfig()
+	if err != nil {
+		return report(errPipe, &StatusError{Status: StatusEngineError, Err: err})
+	}
+	var n *explain.Narrator
+	if cfg.Explain {
+		n = explain.New(os.NewFile(explainFd, "narration"), cfg.Color)
+	}
+	if err := setup(cfg, n); err != nil {
+		return report(errPipe, err)
+	}
+	return report(errPipe, execCommand(cfg, n))
+}
+
+// readConfig reads the config the host side sends on fd 3. Reading blocks until the host side
+// has finished its own set-up (the cgroup) and closed the pipe: this is the "go" signal.
+func readConfig() (initConfig, error) {
+	// The inherited fds must not leak into the command: mark them close-on-exec. For the error
+	// pipe this is also the signal to the host side: a successful exec closes it.
+	for _, fd := range []int{configFd, errorFd, explainFd} {
+		unix.CloseOnExec(fd)
+	}
+	f := os.NewFile(configFd, "config pipe")
+	defer f.Close()
+	var cfg initConfig
+	if err := json.NewDecoder(f).Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("init: read the config from the host side: %w", err)
+	}
+	return cfg, nil
+}
+
+// setup is the init side's part of every mechanism, in the order the kernel needs them.
+func setup(cfg initConfig, n *explain.Narrator) error {
+	//mini:begin 02
+	// The hostname is set inside the new UTS namespace: the host's stays as it is.
+	if err := namespace.SetHostname(cfg.Hostname, n); err != nil {
+		return err
+	}
+	// Mounts are made in the new mount namespace, after its propagation is made private, so
+	// that nothing mounted for the container appears on the host.
+	if err := rootfs.Mount(cfg.Rootfs, n); err != nil {
+		return err
+	}
+	//mini:end 02
+	//mini:begin 01
+	mode, err := rootfs.Lookup(cfg.Isolation)
+	if err != nil {
+		return err
+	}
+	if err := mode.Enter(cfg.Rootfs, n); err != nil {
+		return err
+	}
+	//mini:end 01
+	return nil
+}
+
+// execCommand finds the command in the container's PATH and replaces this process with it. It
+// returns only on failure.
+func execCommand(cfg initConfig, n *explain.Narrator) error {
+	env := cfg.Env
+	if len(env) == 0 {
+		env = DefaultEnv
+	}
+	if cfg.TTY {
+		env = append(env, "TERM=xterm")
+	}
+	path, err := lookPath(cfg.Args[0], env)
+	if err != nil {
+		return err
+	}
+	n.Stepf(explain.Process, "exec "+shellQuote(cfg.Args),
+		"execve(2) %s: the command replaces the init process, keeping its PID, namespaces and cgroup", path)
+	err = unix.Exec(path, cfg.Args, env)
+	return execError(cfg.Args[0], err)
+}
+
+// lookPath finds name as a shell would: a name with a slash is a path, any other name is
+// searched for in the directories of PATH, as the container sees them (Init runs after the root
+// has changed, so these are the container's directories, not the host's).
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	pathVar := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathVar = v
+		}
+	}
+	for _, dir := range filepath.SplitList(pathVar) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	return "", &StatusError{Status: StatusNotFound,
+		Err: fmt.Errorf("%q: executable file not found in the container's $PATH (%s)", name, pathVar)}
+}
+
+// execError turns a failed execve(2) into the status Docker would give: 127 for a file that is
+// not there, 126 for one that cannot be run.
+func execError(name string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return &StatusError{Status: StatusNotFound, Err: fmt.Errorf("%q: no such file or directory in the container", name)}
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
+		return &StatusError{Status: StatusCannotExecute, Err: fmt.Errorf("%q cannot be executed: %v", name, err)}
+	default:
+		return &StatusError{Status: StatusEngineError, Err: fmt.Errorf("exec %q: %w", name, err)}
+	}
+}
+
+// report sends err to the host side through the error pipe and returns the status to exit with.
+func report(errPipe *os.File, err error) int {
+	status := Status(err)
+	msg := initError{Status: status, Message: err.Error()}
+	if jerr := json.NewEncoder(errPipe).Encode(msg); jerr != nil {
+		// The host side is gone; stderr is all that is left.
+		fmt.Fprintf(os.Stderr, "mini init: %v\n", err)
+	}
+	errPipe.Close()
+	return status
+}
+
+// shellQuote renders argv as a shell command line, for the narration.
+func shellQuote(argv []string) string {
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$`;&|<>(){}*?[]#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		quoted[i] = a
+	}
+	return strings.Join(quoted, " ")
+}

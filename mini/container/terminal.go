@@ -1,0 +1,114 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/minikit/kit/mini/tty"
+)
+
+// attach connects the command's stdin, stdout and stderr.
+//
+// Without -t the command gets Mini's own file descriptors: no copying, the kernel hands the
+// command the same open files (stdin only with -i; otherwise it reads /dev/null, as in Docker).
+// With -t it gets the slave end of a new pseudo-terminal, and Mini copies between that and its
+// own stdin and stdout.
+func (p *initProcess) attach(cfg Config) error {
+	in, out, errOut := cfg.stdio()
+	if !cfg.TTY {
+		if cfg.Interactive {
+			p.cmd.Stdin = in
+		}
+		p.cmd.Stdout, p.cmd.Stderr = out, errOut
+		return nil
+	}
+	if cfg.Interactive && !tty.IsTerminal(in.Fd()) {
+		return errors.New("the input device is not a TTY: drop -t to pipe stdin into the command, or run from a terminal")
+	}
+	pair, err := tty.Open()
+	if err != nil {
+		return err
+	}
+	p.term = &terminal{pair: pair, in: in, out: out, interactive: cfg.Interactive, copied: make(chan struct{})}
+	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = pair.Slave, pair.Slave, pair.Slave
+	// A terminal belongs to a session: the command starts a new session (setsid) and takes the
+	// pseudo-terminal as its controlling terminal (TIOCSCTTY on its fd 0), so that ^C and the
+	// window size reach it. See credentials(7), "Sessions".
+	p.cmd.SysProcAttr.Setsid = true
+	p.cmd.SysProcAttr.Setctty = true
+	p.cmd.SysProcAttr.Ctty = 0
+	return nil
+}
+
+// terminal is the host side of a container's pseudo-terminal.
+type terminal struct {
+	pair        *tty.Pair
+	in, out     *os.File
+	interactive bool
+	restore     func()
+	copied      chan struct{} // closed when all output has been copied
+	once        sync.Once
+}
+
+// started runs once the child has its copy of the slave end.
+func (t *terminal) started() {
+	if t == nil {
+		return
+	}
+	// The parent's copy of the slave must go: the master reads EOF (EIO) only when no process
+	// holds the slave any more, which is how Mini knows all output has arrived.
+	t.pair.Slave.Close()
+	if tty.IsTerminal(t.in.Fd()) {
+		t.resize()
+		if t.interactive {
+			if restore, err := tty.MakeRaw(t.in.Fd()); err == nil {
+				t.restore = restore
+			}
+		}
+	}
+	if t.interactive {
+		go io.Copy(t.pair.Master, t.in)
+	}
+	go func() {
+		io.Copy(t.out, t.pair.Master)
+		close(t.copied)
+	}()
+}
+
+// resize gives the container's terminal the size of the user's.
+func (t *terminal) resize() {
+	if t != nil && tty.IsTerminal(t.in.Fd()) {
+		_ = tty.CopySize(t.in.Fd(), t.pair.Master.Fd())
+	}
+}
+
+// done waits for the last output, restores the user's terminal and closes the master.
+func (t *terminal) done() {
+	if t == nil {
+		return
+	}
+	t.once.Do(func() {
+		select {
+		case <-t.copied:
+		case <-time.After(2 * time.Second):
+			// A process outside the container's PID namespace (chroot mode) may still hold the
+			// terminal open; do not wait for it forever.
+		}
+		if t.restore != nil {
+			t.restore()
+		}
+		t.pair.Master.Close()
+	})
+}
+
+// describe is used in error messages.
+func (t *terminal) String() string {
+	if t == nil {
+		return "no terminal"
+	}
+	return fmt.Sprintf("terminal %s", t.pair.Slave.Name())
+}

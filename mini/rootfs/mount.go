@@ -1,0 +1,109 @@
+//mini:chapter 02
+
+package rootfs
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
+)
+
+// Mount prepares root, inside the container's new mount namespace, with the filesystems a Linux
+// process expects: a private mount tree, root itself as a mount point, a fresh /proc, a
+// read-only /sys and a minimal /dev. It runs on the init side, before the root is changed.
+//
+// There is no teardown: every mount here lives in the container's mount namespace, and the
+// kernel unmounts them all when the last process of that namespace exits.
+func Mount(root string, n *explain.Narrator) error {
+	if err := makePrivate(root, n); err != nil {
+		return err
+	}
+	if err := mountProc(root, n); err != nil {
+		return err
+	}
+	// sysfs shows the host's devices and kernel knobs; read-only, a container can look but not
+	// reconfigure the host's kernel (e.g. /sys/kernel/..., /sys/class/net/*/...).
+	if err := mount("sysfs", filepath.Join(root, "sys"), "sysfs",
+		unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n); err != nil {
+		return err
+	}
+	return mountDev(root, n)
+}
+
+// makePrivate stops mounts from crossing between the container and the host, then makes root a
+// mount point of its own.
+func makePrivate(root string, n *explain.Narrator) error {
+	//mini:solution 02.2 Make every mount in the new namespace private (recursively), then bind-mount root onto itself.
+	// A new mount namespace starts with a copy of the host's mounts, and on most hosts (systemd)
+	// they are "shared": a mount made in one namespace is propagated to the others. Without this
+	// step, the container's /proc and /dev would appear on the host. See mount_namespaces(7).
+	n.Step(explain.Mount, "make every mount private, so nothing propagates to or from the host",
+		"mount --make-rprivate /")
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	// pivot_root(2) needs the new root to be a mount point; binding root onto itself makes it
+	// one, and it is harmless for chroot.
+	return mount(root, root, "", unix.MS_BIND|unix.MS_REC, "", n)
+	//mini:stub return todo.Step("02.2")
+	//mini:end
+}
+
+// mountProc mounts a new proc filesystem on root/proc.
+func mountProc(root string, n *explain.Narrator) error {
+	//mini:solution 02.3 Mount a new proc filesystem on root/proc, with nosuid, nodev and noexec.
+	// A proc filesystem shows the processes of the PID namespace of the process that mounts it.
+	// This one is mounted from inside the new PID namespace, so the container sees only its own
+	// processes, itself as PID 1. The host's /proc would show (and let it signal) every process
+	// on the machine.
+	return mount("proc", filepath.Join(root, "proc"), "proc",
+		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n)
+	//mini:stub return todo.Step("02.3")
+	//mini:end
+}
+
+// mount is mount(2) with narration and an error that says what was being mounted.
+func mount(source, target, fstype string, flags uintptr, data string, n *explain.Narrator) error {
+	n.Stepf(explain.Mount, mountCommand(source, target, fstype, flags, data), "mount %s on %s", describe(source, fstype), target)
+	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", describe(source, fstype), target, err)
+	}
+	return nil
+}
+
+func describe(source, fstype string) string {
+	if fstype == "" {
+		return source
+	}
+	return fstype
+}
+
+// mountCommand is the mount(8) command line that does what mount(2) is asked to do.
+func mountCommand(source, target, fstype string, flags uintptr, data string) string {
+	if flags&unix.MS_BIND != 0 {
+		if flags&unix.MS_REC != 0 {
+			return fmt.Sprintf("mount --rbind %s %s", source, target)
+		}
+		return fmt.Sprintf("mount --bind %s %s", source, target)
+	}
+	opts := ""
+	for _, f := range []struct {
+		flag uintptr
+		name string
+	}{{unix.MS_RDONLY, "ro"}, {unix.MS_NOSUID, "nosuid"}, {unix.MS_NODEV, "nodev"}, {unix.MS_NOEXEC, "noexec"}} {
+		if flags&f.flag != 0 {
+			opts += "," + f.name
+		}
+	}
+	if data != "" {
+		opts += "," + data
+	}
+	cmd := fmt.Sprintf("mount -t %s", fstype)
+	if opts != "" {
+		cmd += " -o " + opts[1:]
+	}
+	return fmt.Sprintf("%s %s %s", cmd, source, target)
+}

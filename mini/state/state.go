@@ -1,0 +1,81 @@
+// Package state lays out Mini's state root: the one directory under which every run, and in
+// later chapters every overlay layer, network allocation and image, lives.
+//
+// Everything Mini keeps is found from the root the caller passes in (--root, /var/lib/mini by
+// default), never from a package-level path, so a test can give each run its own temporary root
+// and leave the host's untouched.
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultRoot is where Mini keeps its state unless --root says otherwise.
+const DefaultRoot = "/var/lib/mini"
+
+// Root is an opened state root.
+type Root struct {
+	Dir string
+}
+
+// Open makes sure the state root exists and returns it. The root is mode 0700: the container
+// directories below it hold writable layers that other users have no business reading.
+func Open(dir string) (*Root, error) {
+	if dir == "" {
+		dir = DefaultRoot
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("state root %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(abs, "containers"), 0o700); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w (is it writable? Mini runs as root)", abs, err)
+	}
+	return &Root{Dir: abs}, nil
+}
+
+// Container is one run's directory: <root>/containers/<id>.
+type Container struct {
+	ID  string
+	Dir string
+}
+
+// NewContainer gives a new run an ID and its directory.
+func (r *Root) NewContainer() (*Container, error) {
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(r.Dir, "containers", id)
+	// Mkdir, not MkdirAll: an existing directory means an ID collision, which must not be shared.
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create container directory: %w", err)
+	}
+	return &Container{ID: id, Dir: dir}, nil
+}
+
+// Path returns a path inside the container's directory.
+func (c *Container) Path(elem ...string) string {
+	return filepath.Join(append([]string{c.Dir}, elem...)...)
+}
+
+// Remove deletes the container's directory and everything in it.
+func (c *Container) Remove() error {
+	if err := os.RemoveAll(c.Dir); err != nil {
+		return fmt.Errorf("remove container directory %s: %w", c.Dir, err)
+	}
+	return nil
+}
+
+// newID returns 12 random hex digits, as short as Docker's short IDs.
+func newID() (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make a container ID: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
