@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os/exec"
 	"syscall"
-
 )
 
 // The exit statuses Mini uses for itself, as Docker does: a script can tell "Mini failed" from

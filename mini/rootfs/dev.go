@@ -71,5 +71,27 @@ func mountDev(root string, n *explain.Narrator) error {
 	}
 	n.Step(explain.Mount, "link /dev/ptmx, /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr",
 		fmt.Sprintf("ln -s pts/ptmx %[1]s/ptmx; ln -s /proc/self/fd %[1]s/fd", dev))
-	return nil
+	return mountConsole(dev, n)
+}
+
+// mountConsole makes the command's terminal (with -t) visible in the container as
+// /dev/console. The terminal is a /dev/pts/N of the host's devpts, which the container's own
+// devpts does not have: without this, tty(1) and ttyname(3) find no device for stdin and say
+// "not a tty". Binding it on /dev/console is what LXC does.
+func mountConsole(dev string, n *explain.Narrator) error {
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err != nil {
+		return nil // no terminal: nothing to show
+	}
+	// Bind it by its name (/dev/pts/N), not through /proc/self/fd/0: the open file belongs to a
+	// mount of the host's mount namespace, and bind(2) refuses sources outside our own (EINVAL).
+	// By name it resolves in our copy of the host's mounts, which pivot_root has not removed yet.
+	pts, err := os.Readlink("/proc/self/fd/0")
+	if err != nil {
+		return fmt.Errorf("find the terminal's name: %w", err)
+	}
+	console := filepath.Join(dev, "console")
+	if err := os.WriteFile(console, nil, 0o620); err != nil {
+		return fmt.Errorf("create %s: %w", console, err)
+	}
+	return mount(pts, console, "", unix.MS_BIND, "", n)
 }

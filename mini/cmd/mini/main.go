@@ -47,6 +47,12 @@ func newApp() *cli.App {
 			runCommand(),
 			doctorCommand(),
 		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("unknown command %q: see mini --help", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
 		// A bad flag is Mini's own error: one line, exit 125, no page of usage.
 		OnUsageError: usageError,
 	}

@@ -31,7 +31,7 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit, e.g. 64m or 1g"},
 		&cli.StringFlag{Name: "cpus", Usage: "CPU limit in CPUs, e.g. 0.5"},
 		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
-		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, Usage: "Mini's own parent cgroup, under which each container's group is made"},
+		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 		//mini:end 03
 	}
 	return &cli.Command{

@@ -1,0 +1,126 @@
+//mini:chapter 02
+
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestCh02Step1Hostname(t *testing.T) {
+	e := newEnv(t)
+	before, _ := os.Hostname()
+	expect(t, e.mini("run", "--hostname", "box", "--", "sh", "-c", "hostname; hostname other; hostname"), 0, "box\nother\n")
+	if after, _ := os.Hostname(); after != before {
+		t.Fatalf("the host's hostname changed from %q to %q", before, after)
+	}
+	// Without --hostname the container is named after its ID: 12 hex digits.
+	r := e.mini("run", "--", "hostname")
+	if r.Status != 0 || len(strings.TrimSpace(r.Stdout)) != 12 {
+		t.Errorf("want a 12-digit ID as the default hostname, got:\n%s", r)
+	}
+}
+
+func TestCh02Step1OwnNamespaces(t *testing.T) {
+	e := newEnv(t)
+	b := e.start("run", "-i", "--", "sh", "-c", "echo ready; read x; true")
+	b.waitFor("ready")
+	pid := b.containerPID()
+	for _, ns := range []string{"uts", "pid", "mnt", "ipc"} {
+		mine, _ := os.Readlink("/proc/self/ns/" + ns)
+		theirs, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
+		if err != nil || theirs == mine {
+			t.Errorf("namespace %s: the container's is %q, the host's %q: want a new one", ns, theirs, mine)
+		}
+	}
+	expect(t, b.wait(), 0, "ready\n")
+}
+
+func TestCh02Step3PID1(t *testing.T) {
+	e := newEnv(t)
+	expect(t, e.mini("run", "--", "sh", "-c", "echo $$"), 0, "1\n")
+	// /proc shows the container's processes only: the shell, PID 1, expanding the pattern.
+	r := e.mini("run", "--", "sh", "-c", "echo /proc/[0-9]*")
+	expect(t, r, 0, "/proc/1\n")
+}
+
+func TestCh02Step2MountsStayInside(t *testing.T) {
+	e := newEnv(t)
+	b := e.start("run", "-i", "--", "sh", "-c", "cat /proc/self/mountinfo; echo ready; read x")
+	b.waitFor("ready")
+	// On the host: none of the container's mounts (its /proc, /dev...) is visible.
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(data), h.rootfs) {
+		t.Errorf("the container's mounts are visible on the host:\n%s", grep(string(data), h.rootfs))
+	}
+	r := b.wait()
+	// In the container: only its own mounts, none of the host's.
+	var points []string
+	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) > 4 {
+			points = append(points, f[4])
+		}
+	}
+	sort.Strings(points)
+	want := []string{"/", "/dev", "/dev/console", "/dev/pts", "/dev/shm", "/proc", "/sys"}
+	for _, p := range points {
+		if !contains(want, p) {
+			t.Errorf("the container sees a mount it should not: %s (all: %v)", p, points)
+		}
+	}
+}
+
+func TestCh02Step4BreakoutFails(t *testing.T) {
+	e := newEnv(t)
+	rootfs, secretPath, secret := breakoutLab(t)
+	r := e.mini("run", "--rootfs", rootfs, "--", "/breakout", secretPath)
+	if r.Status == 0 || strings.Contains(r.Stdout, secret) {
+		t.Fatalf("under pivot_root the breakout must fail, got:\n%s", r)
+	}
+	if !strings.Contains(r.Stderr, "still inside") {
+		t.Errorf("want the breakout to report it is still inside, got:\n%s", r)
+	}
+}
+
+func TestCh02Dev(t *testing.T) {
+	e := newEnv(t)
+	r := e.mini("run", "--", "ls", "/dev")
+	got := strings.Fields(r.Stdout)
+	want := []string{"fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
+	if r.Status != 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("want a minimal /dev %v, got:\n%s", want, r)
+	}
+	expect(t, e.mini("run", "--", "sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c"), 0, "3\n")
+}
+
+func TestCh02SysReadOnly(t *testing.T) {
+	e := newEnv(t)
+	r := e.mini("run", "--", "sh", "-c", "touch /sys/kernel/x")
+	if r.Status == 0 || !strings.Contains(r.Stderr, "Read-only file system") {
+		t.Fatalf("want /sys read-only, got:\n%s", r)
+	}
+}
+
+func grep(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

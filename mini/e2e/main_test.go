@@ -1,0 +1,209 @@
+// Package e2e tests Mini from the outside, the way a student uses it: it builds the mini binary,
+// runs it as root against the kit's busybox root filesystem, and looks at what it did through
+// the exit status, the output, /proc and the cgroup filesystem.
+//
+// TestMain also compares the host before and after the whole run (mounts, Mini's cgroups,
+// network links and namespaces, iptables rules, leftover processes) and fails on any difference:
+// a container engine that leaks is broken even when every test passed.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// harness is what TestMain prepares once for every test.
+type harness struct {
+	repo   string // the Mini repository (where rootfs/build.sh is)
+	bin    string // the freshly built mini binary
+	rootfs string // the kit's busybox root filesystem
+	err    error  // why the harness could not be prepared
+}
+
+// h is set once by TestMain before any test runs, and only read afterwards.
+var h harness
+
+// parents counts cgroup parent names, so that each test gets its own.
+var parents atomic.Int64
+
+func TestMain(m *testing.M) {
+	os.Exit(runAll(m))
+}
+
+func runAll(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		return m.Run() // every test skips, saying why
+	}
+	tmp, err := os.MkdirTemp("", "mini-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	h = prepare(tmp)
+	before := snapshotHost()
+	code := m.Run()
+	after := snapshotHost()
+	if diff := cmp.Diff(before, after); diff != "" {
+		fmt.Fprintf(os.Stderr, "FAIL: the tests left the host changed (-before +after):\n%s", diff)
+		code = 1
+	}
+	return code
+}
+
+// prepare builds the rootfs (if needed) and the mini binary.
+func prepare(tmp string) harness {
+	var hs harness
+	wd, err := os.Getwd()
+	if err != nil {
+		hs.err = err
+		return hs
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "rootfs", "build.sh")); err == nil {
+			hs.repo = dir
+			break
+		}
+		if dir == filepath.Dir(dir) {
+			hs.err = fmt.Errorf("cannot find the Mini repository (rootfs/build.sh) above %s", wd)
+			return hs
+		}
+	}
+	build := exec.Command("bash", filepath.Join(hs.repo, "rootfs", "build.sh"))
+	if out, err := build.CombinedOutput(); err != nil {
+		hs.err = fmt.Errorf("build the busybox rootfs: %v\n%s", err, out)
+		return hs
+	}
+	hs.rootfs = filepath.Join(hs.repo, "rootfs", "build", "busybox")
+	hs.bin = filepath.Join(tmp, "mini")
+	// Build the engine of *this* module: in chapters/NN-slug the same import path is that
+	// chapter's engine.
+	gobuild := exec.Command("go", "build", "-o", hs.bin, "github.com/minikit/kit/mini/cmd/mini")
+	if out, err := gobuild.CombinedOutput(); err != nil {
+		hs.err = fmt.Errorf("build mini: %v\n%s", err, out)
+	}
+	return hs
+}
+
+// needRoot skips the test when not root, and fails it when the harness is broken.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the engine creates namespaces, mounts and cgroups; run the tests with sudo")
+	}
+	if h.err != nil {
+		t.Fatalf("test set-up failed: %v", h.err)
+	}
+}
+
+// env is one test's private world: its own state root and cgroup parent.
+type env struct {
+	t      *testing.T
+	root   string // --root
+	parent string // Mini's cgroup parent for this test
+	extra  []string
+}
+
+// newEnv gives the test its own state root and cgroup parent name, and checks when the test
+// ends that Mini left no run directory behind.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	needRoot(t)
+	e := &env{t: t, root: t.TempDir(), parent: fmt.Sprintf("mini-test-%d-%d", os.Getpid(), parents.Add(1))}
+	t.Cleanup(func() {
+		entries, _ := os.ReadDir(filepath.Join(e.root, "containers"))
+		for _, d := range entries {
+			t.Errorf("run directory left behind: %s", filepath.Join(e.root, "containers", d.Name()))
+		}
+	})
+	return e
+}
+
+// result is what one mini command did.
+type result struct {
+	Stdout, Stderr string
+	Status         int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("status %d\nstdout: %q\nstderr: %q", r.Status, r.Stdout, r.Stderr)
+}
+
+// mini runs the mini binary with args and waits for it (at most two minutes: a hung container
+// must not hang the suite; this is a safety net, not a timing assertion).
+func (e *env) mini(args ...string) result {
+	e.t.Helper()
+	return e.miniIn(nil, args...)
+}
+
+// miniIn is mini with stdin.
+func (e *env) miniIn(stdin io.Reader, args ...string) result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := e.command(ctx, args...)
+	cmd.Stdin = stdin
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	r := result{Stdout: out.String(), Stderr: errOut.String(), Status: cmd.ProcessState.ExitCode()}
+	if err != nil && cmd.ProcessState == nil {
+		e.t.Fatalf("run mini %v: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		e.t.Fatalf("mini %v did not finish within two minutes:\n%s", args, r)
+	}
+	return r
+}
+
+// command is the exec.Cmd of one mini invocation, with this test's root, rootfs and cgroup
+// parent passed through the environment (so that chapter 00's binary, which has none of those
+// flags yet, runs the same tests).
+func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, h.bin, args...)
+	cmd.Env = append(os.Environ(),
+		"MINI_ROOT="+e.root,
+		"MINI_ROOTFS="+h.rootfs,
+		"MINI_CGROUP_PARENT="+e.parent,
+		"NO_COLOR=1",
+	)
+	cmd.Env = append(cmd.Env, e.extra...)
+	return cmd
+}
+
+// expect fails the test unless r has the status and its stdout is want.
+func expect(t *testing.T, r result, status int, stdout string) {
+	t.Helper()
+	if r.Status != status || r.Stdout != stdout {
+		t.Fatalf("want status %d and stdout %q, got:\n%s", status, stdout, r)
+	}
+}
+
+// expectError fails the test unless r failed with status and a one-line message on stderr that
+// contains every one of parts.
+func expectError(t *testing.T, r result, status int, parts ...string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("want status %d, got:\n%s", status, r)
+	}
+	msg := strings.TrimSpace(r.Stderr)
+	if strings.Count(msg, "\n") > 0 || !strings.HasPrefix(msg, "mini: ") {
+		t.Errorf("want one line starting with \"mini: \" on stderr, got %q", r.Stderr)
+	}
+	for _, p := range parts {
+		if !strings.Contains(msg, p) {
+			t.Errorf("stderr %q does not say %q", msg, p)
+		}
+	}
+}
