@@ -132,4 +132,3 @@ func inContainer(pid string) bool {
 	theirs, err := os.Readlink(filepath.Join("/proc", pid, "ns", "pid"))
 	return err == nil && theirs != mine
 }
-
