@@ -87,17 +87,19 @@ func iptablesRules() []string {
 	if err != nil {
 		return []string{"error: " + err.Error()}
 	}
+	// Keep the rules and the user-defined chains. Built-in chains and empty tables are left out:
+	// iptables-save itself loads a table (nat, say) the first time it looks, which is no leak.
 	var out []string
+	table := ""
 	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+		switch {
+		case strings.HasPrefix(line, "*"):
+			table = line
+		case strings.HasPrefix(line, "-A "):
+			out = append(out, table+" "+line)
+		case strings.HasPrefix(line, ":") && strings.Contains(line, " - "):
+			out = append(out, table+" "+strings.Fields(line)[0])
 		}
-		if strings.HasPrefix(line, ":") { // ":CHAIN POLICY [packets:bytes]": drop the counters
-			if i := strings.LastIndex(line, " ["); i > 0 {
-				line = line[:i]
-			}
-		}
-		out = append(out, line)
 	}
 	return out
 }

@@ -52,11 +52,11 @@ func Lookup(name string) (Mode, error) {
 // Check makes sure dir can be a root filesystem and returns its absolute path. It runs on the
 // host side, so that a bad --rootfs is refused before anything is set up.
 func Check(dir string) (string, error) {
+	//mini:solution 01.1 Refuse a --rootfs that does not exist or is not a directory, with a message that says what to do.
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("--rootfs %q: %w", dir, err)
 	}
-	//mini:solution 01.1 Refuse a --rootfs that does not exist or is not a directory, with a message that says what to do.
 	st, err := os.Stat(abs)
 	if err != nil {
 		return "", fmt.Errorf("--rootfs %s: no such directory: build the kit's one with rootfs/build.sh, or point --rootfs at a root filesystem", abs)
