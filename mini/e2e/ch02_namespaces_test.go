@@ -4,11 +4,14 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/minikit/kit/mini/tty"
 )
 
 func TestCh02Step1Hostname(t *testing.T) {
@@ -96,6 +99,23 @@ func TestCh02Dev(t *testing.T) {
 		t.Errorf("want a minimal /dev %v, got:\n%s", want, r)
 	}
 	expect(t, e.mini("run", "--", "sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c"), 0, "3\n")
+}
+
+func TestCh02TerminalHasAName(t *testing.T) {
+	e := newEnv(t)
+	pair, err := tty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	// The container's /dev has its own devpts; the terminal is bound on /dev/console so that
+	// tty(1) can name it.
+	cmd := e.command(t.Context(), "run", "-t", "--", "tty")
+	var out bytes.Buffer
+	cmd.Stdin, cmd.Stdout = pair.Slave, &out
+	if err := cmd.Run(); err != nil || strings.TrimSpace(out.String()) != "/dev/console" {
+		t.Fatalf("want tty to print /dev/console, got %v, %q", err, out.String())
+	}
 }
 
 func TestCh02SysReadOnly(t *testing.T) {
