@@ -58,7 +58,9 @@ func TestCh00Step2ExitStatus(t *testing.T) {
 
 func TestCh00Step2KilledBySignal(t *testing.T) {
 	e := newEnv(t)
-	b := e.start("run", "--", "sh", "-c", "echo ready; sleep 100")
+	// exec: the sleep is the command itself, so no orphan keeps stdout open in chapter 00 and
+	// 01, where there is no PID namespace to take the rest down with it.
+	b := e.start("run", "--", "sh", "-c", "echo ready; exec sleep 100")
 	b.waitFor("ready")
 	// SIGKILL from the host always reaches the command, even as PID 1 of its namespace.
 	syscall.Kill(b.containerPID(), syscall.SIGKILL)
