@@ -1,0 +1,3 @@
+module github.com/minikit/kit/mini
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module github.com/minikit/kit
+
+go 1.26.0
