@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/minikit/kit/scripts/verify/testjson"
+	"github.com/minikit/kit/scripts/testjson"
 )
 
 // goCmd runs the go command in a tree of the repository and returns its combined output.

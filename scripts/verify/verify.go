@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/minikit/kit/scripts/gen/kit"
+	"github.com/minikit/kit/scripts/testjson"
 	"github.com/minikit/kit/scripts/verify/steps"
-	"github.com/minikit/kit/scripts/verify/testjson"
 )
 
 // verifier runs the checks in order and keeps the tally.

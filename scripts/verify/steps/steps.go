@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/minikit/kit/scripts/gen/kit"
-	"github.com/minikit/kit/scripts/verify/testjson"
+	"github.com/minikit/kit/scripts/testjson"
 )
 
 // Verdict is the outcome of judging one step.

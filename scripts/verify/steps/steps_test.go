@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/minikit/kit/scripts/gen/kit"
-	"github.com/minikit/kit/scripts/verify/testjson"
+	"github.com/minikit/kit/scripts/testjson"
 )
 
 func TestVerifyStepMatches(t *testing.T) {
