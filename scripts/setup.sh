@@ -9,6 +9,7 @@ need=(
   "iptables:iptables"
   "ip:iproute2"
   "git:git"
+  "nft:nftables"
 )
 
 missing=()

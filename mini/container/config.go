@@ -7,6 +7,12 @@ import (
 	//mini:begin 03
 	"github.com/minikit/kit/mini/cgroup"
 	//mini:end 03
+	//mini:begin 04
+	"github.com/minikit/kit/mini/overlay"
+	//mini:end 04
+	//mini:begin 05
+	"github.com/minikit/kit/mini/network"
+	//mini:end 05
 )
 
 // Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
@@ -31,6 +37,16 @@ type Config struct {
 	Resources    cgroup.Resources // memory, CPU and process-count limits
 	CgroupParent string           // Mini's own parent group; the run's group is created below it
 	//mini:end 03
+
+	//mini:begin 04
+	ReadOnly bool         // --read-only: no writable layer; every write to the root fails with EROFS
+	Lower    []string     // the read-only layers, top first; Run uses Rootfs alone when empty (chapter 06: an image's layers)
+	Overlay  overlay.Dirs // the container's overlay directories: made by Run (host side), mounted by the init side
+	//mini:end 04
+
+	//mini:begin 05
+	Network network.Options // --network, --bridge, --subnet, -p; Run adds the /etc files for the init side
+	//mini:end 05
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none

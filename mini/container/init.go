@@ -17,6 +17,12 @@ import (
 	//mini:begin 02
 	"github.com/minikit/kit/mini/namespace"
 	//mini:end 02
+	//mini:begin 04
+	"github.com/minikit/kit/mini/overlay"
+	//mini:end 04
+	//mini:begin 05
+	"github.com/minikit/kit/mini/network"
+	//mini:end 05
 )
 
 // Init is the init side. It runs in the child that startInit started, already inside the new
@@ -58,6 +64,15 @@ func readConfig() (initConfig, error) {
 
 // setup is the init side's part of every mechanism, in the order the kernel needs them.
 func setup(cfg initConfig, n *explain.Narrator) error {
+	//mini:begin 01
+	// root is the directory that becomes the container's "/".
+	root := cfg.Rootfs
+	//mini:end 01
+	//mini:begin 04
+	// From chapter 04 on it is the overlay's merged directory, never the lower layer itself:
+	// every mount below goes on merged, and the lower is never written.
+	root = cfg.Overlay.Merged
+	//mini:end 04
 	//mini:begin 02
 	// The hostname is set inside the new UTS namespace: the host's stays as it is.
 	if err := namespace.SetHostname(cfg.Hostname, n); err != nil {
@@ -65,16 +80,36 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	}
 	// Mounts are made in the new mount namespace, after its propagation is made private, so
 	// that nothing mounted for the container appears on the host.
-	if err := rootfs.Mount(cfg.Rootfs, n); err != nil {
+	if err := rootfs.MakePrivate(root, n); err != nil {
 		return err
 	}
 	//mini:end 02
+	//mini:begin 04
+	// The overlay is mounted here: after MakePrivate (mounted under a shared mount, it would
+	// propagate to the host and outlive the container) and before /proc, /sys and /dev, which
+	// go on top of it.
+	if err := overlay.Mount(cfg.Overlay.Layers, root, n); err != nil {
+		return err
+	}
+	//mini:end 04
+	//mini:begin 02
+	if err := rootfs.Mount(root, n); err != nil {
+		return err
+	}
+	//mini:end 02
+	//mini:begin 05
+	// lo up, and the container's /etc files mounted: before the root changes, while the run
+	// directory that holds them is still in reach.
+	if err := network.Inside(cfg.Network, root, n); err != nil {
+		return err
+	}
+	//mini:end 05
 	//mini:begin 01
 	mode, err := rootfs.Lookup(cfg.Isolation)
 	if err != nil {
 		return err
 	}
-	if err := mode.Enter(cfg.Rootfs, n); err != nil {
+	if err := mode.Enter(root, n); err != nil {
 		return err
 	}
 	//mini:end 01
@@ -97,8 +132,26 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	}
 	n.Stepf(explain.Process, "exec "+shellQuote(cfg.Args),
 		"execve(2) %s: the command replaces the init process, keeping its PID, namespaces and cgroup", path)
+	if err := dieWithParent(); err != nil {
+		return err
+	}
 	err = unix.Exec(path, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// dieWithParent asks the kernel to SIGKILL this process when Mini dies, so that no container
+// outlives a crashed or killed engine (and, as PID 1, it takes its whole PID namespace along).
+//
+// startInit already set this (SysProcAttr.Pdeathsig), but the setting belongs to one *thread*
+// (prctl(2), PR_SET_PDEATHSIG), and a new thread starts without it. The Go runtime runs this
+// code on whichever of its threads it likes, and execve(2) from any thread keeps only that
+// thread's setting: without this call, about every other container would survive a kill -9
+// of Mini. Set here, on the thread that is about to exec, it holds.
+func dieWithParent() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", err)
+	}
+	return nil
 }
 
 // lookPath finds name as a shell would: a name with a slash is a path, any other name is

@@ -85,6 +85,12 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 	p.n.Stepf(explain.Namespace, namespace.UnshareCommand(namespace.All),
 		"clone(2) with %s: the child starts in new namespaces", namespace.FlagNames(namespace.All))
 	//mini:end 02
+	//mini:begin 05
+	if !cfg.Network.NewNamespace() {
+		cmd.SysProcAttr.Cloneflags &^= syscall.CLONE_NEWNET
+		p.n.Step(explain.Namespace, "", "--network host: no CLONE_NEWNET, the container uses the host's network namespace")
+	}
+	//mini:end 05
 	return cmd, nil
 }
 

@@ -13,12 +13,21 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	//mini:begin 04
+	"path/filepath"
+	//mini:end 04
 
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/state"
 	//mini:begin 03
 	"github.com/minikit/kit/mini/cgroup"
 	//mini:end 03
+	//mini:begin 04
+	"github.com/minikit/kit/mini/overlay"
+	//mini:end 04
+	//mini:begin 05
+	"github.com/minikit/kit/mini/network"
+	//mini:end 05
 )
 
 // Run starts cfg.Args in a container, waits for it to end, and returns the status mini should
@@ -40,12 +49,53 @@ func Run(cfg Config) (status int, err error) {
 	if err != nil {
 		return StatusEngineError, err
 	}
+	//mini:begin 04
+	// A Mini killed with SIGKILL ran no teardown: its run directory, with the container's upper
+	// layer, is still here (nothing is mounted: the overlay died with the container's mount
+	// namespace). The next run removes such leftovers; `mini doctor` reports them.
+	stale, err := root.RemoveStale(n)
+	if err != nil {
+		return StatusEngineError, err
+	}
+	// Its cgroup is left too, named after the run's ID; its processes died with Mini.
+	for _, run := range stale {
+		g, err := cgroup.Open(cgroup.Options{Parent: cfg.CgroupParent, Name: filepath.Base(run), Explain: n})
+		if err != nil {
+			return StatusEngineError, err
+		}
+		if err := g.Destroy(); err != nil {
+			return StatusEngineError, err
+		}
+	}
+	//mini:end 04
 	c, err := root.NewContainer()
 	if err != nil {
 		return StatusEngineError, err
 	}
 	undo.push(c.Remove)
 	n.Stepf(explain.Process, "mkdir -p "+c.Dir, "new container %s, its state in %s", c.ID, c.Dir)
+
+	//mini:begin 04
+	// The lock says "this run is alive" for as long as Mini is (see state.Container.Lock).
+	lock, err := c.Lock()
+	if err != nil {
+		return StatusEngineError, err
+	}
+	undo.push(lock.Close)
+	// The root is an overlay: the shared read-only layers below, an upper of this container's
+	// own above. The host side only makes the directories. The init side mounts the overlay,
+	// inside the container's mount namespace: the kernel unmounts it when the container's last
+	// process exits, so not even a crash of Mini can leave it mounted on the host.
+	lower := cfg.Lower
+	if len(lower) == 0 {
+		lower = []string{cfg.Rootfs}
+	}
+	cfg.Overlay, err = overlay.Create(c.Dir, lower, cfg.ReadOnly, n)
+	if err != nil {
+		return StatusEngineError, err
+	}
+	undo.push(func() error { return cfg.Overlay.Remove(n) })
+	//mini:end 04
 
 	//mini:begin 02
 	if cfg.Hostname == "" {
@@ -78,6 +128,21 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	//mini:end 03
+
+	//mini:begin 05
+	// The network is set up from outside, now: the init process exists (its PID names the
+	// network namespace that gets eth0) and has not been told to go yet, so the command starts
+	// with its network ready.
+	att, err := network.Attach(network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.ID,
+		PID: p.pid(), Hostname: cfg.Hostname, Explain: n})
+	if err != nil {
+		return StatusEngineError, err
+	}
+	// By the time the undo runs, the command has usually exited (ProcessState is set): the
+	// kernel then frees the veth with the network namespace, and Detach need not delete it.
+	undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
+	cfg.Network.Files = att.Files
+	//mini:end 05
 
 	if err := p.start(initConfig{Config: cfg, ID: c.ID, Explain: n.Enabled(), Color: n.Color()}); err != nil {
 		return Status(err), err

@@ -96,6 +96,9 @@ func Check(o Options) []Result {
 	rs = append(rs,
 		checkOverlay(o),
 		checkOverlayUpper(o),
+		//mini:begin 04
+		checkStaleRuns(o),
+		//mini:end 04
 		checkIptables(o),
 		checkIPForward(o),
 		checkRootfs(o),

@@ -32,6 +32,9 @@ var All = []Namespace{
 	{"pid", unix.CLONE_NEWPID, "CLONE_NEWPID", "--pid", "process IDs: the command is PID 1 and sees only its own processes"},
 	{"mnt", unix.CLONE_NEWNS, "CLONE_NEWNS", "--mount", "the mount table: mounts made inside stay inside"},
 	{"ipc", unix.CLONE_NEWIPC, "CLONE_NEWIPC", "--ipc", "System V IPC and POSIX message queues"},
+	//mini:begin 05
+	{"net", unix.CLONE_NEWNET, "CLONE_NEWNET", "--net", "network devices, addresses, routes, iptables rules and ports"},
+	//mini:end 05
 }
 
 // CloneFlags returns the clone(2) flags that create every namespace in list.

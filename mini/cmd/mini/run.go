@@ -13,6 +13,12 @@ import (
 	//mini:begin 03
 	"github.com/minikit/kit/mini/cgroup"
 	//mini:end 03
+	//mini:begin 04
+	"github.com/minikit/kit/mini/overlay"
+	//mini:end 04
+	//mini:begin 05
+	"github.com/minikit/kit/mini/network"
+	//mini:end 05
 )
 
 func runCommand() *cli.Command {
@@ -33,6 +39,15 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
 		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 		//mini:end 03
+		//mini:begin 04
+		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
+		//mini:end 04
+		//mini:begin 05
+		&cli.StringFlag{Name: "network", Value: network.Bridge, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
+		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: "the bridge to attach to; created with the first container on it"},
+		&cli.StringFlag{Name: "subnet", EnvVars: []string{"MINI_SUBNET"}, Usage: "the bridge's subnet when Mini creates it (default: " + network.DefaultSubnet + ", or the next one no host route covers)"},
+		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
+		//mini:end 05
 	}
 	return &cli.Command{
 		Name:                   "run",
@@ -107,6 +122,17 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
 	//mini:end 03
+	//mini:begin 04
+	cfg.ReadOnly = c.Bool("read-only")
+	if err := overlay.CheckStateRoot([]string{cfg.Rootfs}, cfg.StateRoot); err != nil {
+		return cfg, err
+	}
+	//mini:end 04
+	//mini:begin 05
+	if cfg.Network, err = network.Parse(c.String("network"), c.String("bridge"), c.String("subnet"), c.StringSlice("publish")); err != nil {
+		return cfg, err
+	}
+	//mini:end 05
 	return cfg, nil
 }
 
