@@ -56,20 +56,25 @@ func readConfig() (initConfig, error) {
 
 // setup is the init side's part of every mechanism, in the order the kernel needs them.
 func setup(cfg initConfig, n *explain.Narrator) error {
+	// root is the directory that becomes the container's "/".
+	root := cfg.Rootfs
 	// The hostname is set inside the new UTS namespace: the host's stays as it is.
 	if err := namespace.SetHostname(cfg.Hostname, n); err != nil {
 		return err
 	}
 	// Mounts are made in the new mount namespace, after its propagation is made private, so
 	// that nothing mounted for the container appears on the host.
-	if err := rootfs.Mount(cfg.Rootfs, n); err != nil {
+	if err := rootfs.MakePrivate(root, n); err != nil {
+		return err
+	}
+	if err := rootfs.Mount(root, n); err != nil {
 		return err
 	}
 	mode, err := rootfs.Lookup(cfg.Isolation)
 	if err != nil {
 		return err
 	}
-	if err := mode.Enter(cfg.Rootfs, n); err != nil {
+	if err := mode.Enter(root, n); err != nil {
 		return err
 	}
 	return nil
@@ -91,8 +96,26 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	}
 	n.Stepf(explain.Process, "exec "+shellQuote(cfg.Args),
 		"execve(2) %s: the command replaces the init process, keeping its PID, namespaces and cgroup", path)
+	if err := dieWithParent(); err != nil {
+		return err
+	}
 	err = unix.Exec(path, cfg.Args, env)
 	return execError(cfg.Args[0], err)
+}
+
+// dieWithParent asks the kernel to SIGKILL this process when Mini dies, so that no container
+// outlives a crashed or killed engine (and, as PID 1, it takes its whole PID namespace along).
+//
+// startInit already set this (SysProcAttr.Pdeathsig), but the setting belongs to one *thread*
+// (prctl(2), PR_SET_PDEATHSIG), and a new thread starts without it. The Go runtime runs this
+// code on whichever of its threads it likes, and execve(2) from any thread keeps only that
+// thread's setting: without this call, about every other container would survive a kill -9
+// of Mini. Set here, on the thread that is about to exec, it holds.
+func dieWithParent() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", err)
+	}
+	return nil
 }
 
 // lookPath finds name as a shell would: a name with a slash is a path, any other name is

@@ -12,15 +12,12 @@ import (
 )
 
 // Mount prepares root, inside the container's new mount namespace, with the filesystems a Linux
-// process expects: a private mount tree, root itself as a mount point, a fresh /proc, a
-// read-only /sys and a minimal /dev. It runs on the init side, before the root is changed.
+// process expects: a fresh /proc, a read-only /sys and a minimal /dev. It runs on the init side,
+// after MakePrivate and before the root is changed.
 //
 // There is no teardown: every mount here lives in the container's mount namespace, and the
 // kernel unmounts them all when the last process of that namespace exits.
 func Mount(root string, n *explain.Narrator) error {
-	if err := makePrivate(root, n); err != nil {
-		return err
-	}
 	if err := mountProc(root, n); err != nil {
 		return err
 	}
@@ -33,9 +30,9 @@ func Mount(root string, n *explain.Narrator) error {
 	return mountDev(root, n)
 }
 
-// makePrivate stops mounts from crossing between the container and the host, then makes root a
-// mount point of its own.
-func makePrivate(root string, n *explain.Narrator) error {
+// MakePrivate stops mounts from crossing between the container and the host, then makes root a
+// mount point of its own. It comes first, before anything is mounted for the container.
+func MakePrivate(root string, n *explain.Narrator) error {
 	// A new mount namespace starts with a copy of the host's mounts, and on most hosts (systemd)
 	// they are "shared": a mount made in one namespace is propagated to the others. Without this
 	// step, the container's /proc and /dev would appear on the host. See mount_namespaces(7).

@@ -18,6 +18,7 @@ package cgroup
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/minikit/kit/mini/explain"
 )
@@ -75,6 +76,33 @@ func New(o Options) (Group, error) {
 		return newV2(layout.V2, o)
 	}
 	return newV1(layout.V1, o)
+}
+
+// Open returns the existing group that o names, without creating anything: for a run whose
+// Mini was killed before it could remove its group, Open(...).Destroy() does it. A group that
+// is not there destroys as a no-op.
+func Open(o Options) (Group, error) {
+	if o.Parent == "" {
+		o.Parent = DefaultParent
+	}
+	if o.Name == "" {
+		return nil, errors.New("cgroup: a group needs a name")
+	}
+	layout, err := Detect(o.Mountinfo)
+	if err != nil {
+		return nil, err
+	}
+	if layout.Version == 2 {
+		parent := filepath.Join(layout.V2, o.Parent)
+		return &v2Group{dir: filepath.Join(parent, o.Name), parent: parent, n: o.Explain}, nil
+	}
+	g := &v1Group{dirs: map[string]string{}, n: o.Explain}
+	for _, c := range Controllers {
+		parent := filepath.Join(layout.V1[c], o.Parent)
+		g.dirs[c] = filepath.Join(parent, o.Name)
+		g.parents = append(g.parents, parent)
+	}
+	return g, nil
 }
 
 // FormatBytes renders a byte count the way people write limits: 64MiB.

@@ -61,12 +61,9 @@ func (e *env) start(args ...string) *bg {
 		close(b.done)
 	}()
 	e.t.Cleanup(func() {
-		select {
-		case <-b.done:
-		default:
-			cmd.Process.Kill()
-			<-b.done
-		}
+		// The test's context is done by now, so cmd.Cancel (see env.command) has killed the
+		// container; mini tears down and ends by itself, or is killed after cmd.WaitDelay.
+		<-b.done
 	})
 	return b
 }

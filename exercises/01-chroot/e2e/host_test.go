@@ -21,6 +21,7 @@ type hostState struct {
 	Netns     []string // named network namespaces (/run/netns)
 	Iptables  []string // iptables-save, without counters and comments
 	Processes []string // processes running the test binary or a program of the test rootfs
+	Forward   string   // /proc/sys/net/ipv4/ip_forward: chapter 05 turns it on, and back off
 }
 
 func snapshotHost() hostState {
@@ -31,6 +32,7 @@ func snapshotHost() hostState {
 		Netns:     dirNames("/run/netns"),
 		Iptables:  iptablesRules(),
 		Processes: leftoverProcesses(),
+		Forward:   readTrimmed("/proc/sys/net/ipv4/ip_forward"),
 	}
 }
 
@@ -135,4 +137,12 @@ func inContainer(pid string) bool {
 	mine, _ := os.Readlink("/proc/self/ns/pid")
 	theirs, err := os.Readlink(filepath.Join("/proc", pid, "ns", "pid"))
 	return err == nil && theirs != mine
+}
+
+func readTrimmed(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return strings.TrimSpace(string(data))
 }

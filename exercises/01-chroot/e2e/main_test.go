@@ -17,8 +17,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,9 +66,18 @@ func runAll(m *testing.M) int {
 	return code
 }
 
-// prepare builds the rootfs (if needed) and the mini binary.
+// prepare builds the rootfs (if needed) and the mini binary. MINI_E2E_BIN and MINI_E2E_ROOTFS
+// name a prebuilt binary and root filesystem instead: scripts/vm/test runs this test binary in a
+// VM that has neither Go nor the repository.
 func prepare(tmp string) harness {
 	var hs harness
+	if bin, rootfs := os.Getenv("MINI_E2E_BIN"), os.Getenv("MINI_E2E_ROOTFS"); bin != "" || rootfs != "" {
+		if bin == "" || rootfs == "" {
+			hs.err = fmt.Errorf("set both MINI_E2E_BIN and MINI_E2E_ROOTFS, or neither (got %q and %q)", bin, rootfs)
+		}
+		hs.bin, hs.rootfs = bin, rootfs
+		return hs
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		hs.err = err
@@ -174,6 +185,15 @@ func (e *env) miniIn(stdin io.Reader, args ...string) result {
 // flags yet, runs the same tests).
 func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, h.bin, args...)
+	// When the test ends early (t.Fatal, a timeout), kill the container, not mini: mini then sees
+	// its command die and tears down what it set up, as it would for any run. Killing mini
+	// itself would leave its cgroup, network and rules behind. Mini is killed only if it does not
+	// end by itself in time.
+	cmd.Cancel = func() error {
+		killChildren(cmd.Process.Pid)
+		return nil
+	}
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Env = append(os.Environ(),
 		"MINI_ROOT="+e.root,
 		"MINI_ROOTFS="+h.rootfs,
@@ -182,6 +202,19 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 	)
 	cmd.Env = append(cmd.Env, e.extra...)
 	return cmd
+}
+
+// killChildren sends SIGKILL to every child of process pid.
+func killChildren(pid int) {
+	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
+	for _, f := range tasks {
+		data, _ := os.ReadFile(f)
+		for _, c := range strings.Fields(string(data)) {
+			if child, err := strconv.Atoi(c); err == nil {
+				syscall.Kill(child, syscall.SIGKILL)
+			}
+		}
+	}
 }
 
 // expect fails the test unless r has the status and its stdout is want.

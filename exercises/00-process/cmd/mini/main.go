@@ -12,6 +12,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -26,6 +27,9 @@ func main() {
 	// The init side: Mini re-executed itself as the container's init process. It must not parse
 	// flags or print anything; it reads its orders from fd 3.
 	if len(os.Args) > 1 && os.Args[1] == "init" {
+		// The init side stays on one thread from start to exec: the parent-death signal it sets
+		// belongs to a thread, and exec keeps only the exec'ing thread's (see dieWithParent).
+		runtime.LockOSThread()
 		os.Exit(container.Init())
 	}
 	app := newApp()
