@@ -103,6 +103,14 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	if err := network.Inside(cfg.Network, root, n); err != nil {
 		return err
 	}
+	// /etc/hostname names the container too. Written through the overlay it lands in this
+	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
+	// fail with EBUSY. A read-only root keeps the root filesystem's own.
+	if !cfg.ReadOnly {
+		if err := writeHostname(root, cfg.Hostname, n); err != nil {
+			return err
+		}
+	}
 	//mini:end 05
 	//mini:begin 01
 	mode, err := rootfs.Lookup(cfg.Isolation)
@@ -115,6 +123,24 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	//mini:end 01
 	return nil
 }
+
+//mini:begin 05
+
+// writeHostname writes the container's /etc/hostname, if the root filesystem has an /etc.
+func writeHostname(root, hostname string, n *explain.Narrator) error {
+	etc := filepath.Join(root, "etc")
+	if st, err := os.Stat(etc); err != nil || !st.IsDir() {
+		return nil
+	}
+	path := filepath.Join(etc, "hostname")
+	n.Stepf(explain.Network, fmt.Sprintf("echo %s > %s", hostname, path), "write the container's name to %s", path)
+	if err := os.WriteFile(path, []byte(hostname+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+//mini:end 05
 
 // execCommand finds the command in the container's PATH and replaces this process with it. It
 // returns only on failure.

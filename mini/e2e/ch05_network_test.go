@@ -186,9 +186,14 @@ func TestCh05HostsAndResolvConf(t *testing.T) {
 	if r.Status > 1 || !regexp.MustCompile(`(?m)^10\.\d+\.\d+\.\d+\tbox$`).MatchString(r.Stdout) || !strings.HasSuffix(r.Stdout, "0\n") {
 		t.Errorf("want /etc/hosts with the container's address and name, and no loopback nameserver, got:\n%s", r)
 	}
+	// /etc/hostname names the container (and can still be removed, as any file of its own).
+	expect(t, e.mini("run", "--hostname", "box", "--", "sh", "-c", "cat /etc/hostname; rm /etc/hostname"), 0, "box\n")
 	// The root filesystem's own files are untouched.
 	if data, _ := os.ReadFile(filepath.Join(h.rootfs, "etc", "resolv.conf")); len(data) != 0 {
 		t.Errorf("the rootfs's /etc/resolv.conf was written: %q", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(h.rootfs, "etc", "hostname")); string(data) != "mini\n" {
+		t.Errorf("the rootfs's /etc/hostname was written: %q", data)
 	}
 }
 

@@ -86,12 +86,34 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	if err := network.Inside(cfg.Network, root, n); err != nil {
 		return err
 	}
+	// /etc/hostname names the container too. Written through the overlay it lands in this
+	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
+	// fail with EBUSY. A read-only root keeps the root filesystem's own.
+	if !cfg.ReadOnly {
+		if err := writeHostname(root, cfg.Hostname, n); err != nil {
+			return err
+		}
+	}
 	mode, err := rootfs.Lookup(cfg.Isolation)
 	if err != nil {
 		return err
 	}
 	if err := mode.Enter(root, n); err != nil {
 		return err
+	}
+	return nil
+}
+
+// writeHostname writes the container's /etc/hostname, if the root filesystem has an /etc.
+func writeHostname(root, hostname string, n *explain.Narrator) error {
+	etc := filepath.Join(root, "etc")
+	if st, err := os.Stat(etc); err != nil || !st.IsDir() {
+		return nil
+	}
+	path := filepath.Join(etc, "hostname")
+	n.Stepf(explain.Network, fmt.Sprintf("echo %s > %s", hostname, path), "write the container's name to %s", path)
+	if err := os.WriteFile(path, []byte(hostname+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -49,9 +49,9 @@ func removeEtcDir(dir string) error {
 // network's state rather than in the run directory, whose contents chapter 04 defines). They are
 // bind-mounted over the root filesystem's files rather than written into it: the root
 // filesystem is shared by every container (and, from chapter 06, is an image), while these
-// files belong to one container. (/etc/hostname stays the root filesystem's own, an ordinary
-// file of the container's writable layer: the name that counts is the UTS namespace's, set by
-// chapter 02, and a bind mount would make `rm /etc/hostname` fail with EBUSY.)
+// files belong to one container. (/etc/hostname is not among them: the init side writes it
+// through the overlay into the container's own upper layer, since a bind mount would make
+// `rm /etc/hostname` fail with EBUSY. See writeHostname in container/init.go.)
 func writeFiles(dir, hostname string, ip netip.Addr, mode string, n *explain.Narrator) ([]File, error) {
 	resolv, err := resolvConf("/etc/resolv.conf", mode == Host)
 	if err != nil {
