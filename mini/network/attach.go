@@ -170,11 +170,7 @@ func (a *Attachment) Detach(exited bool) error {
 	}
 	n := a.n
 	if a.veth != "" {
-		last := true
-		if ports, err := bridgePorts(a.br.link); err == nil && len(ports) > 1 {
-			last = false
-		}
-		errs = append(errs, removeVeth(a.veth, exited, last, n))
+		errs = append(errs, removeVeth(a.veth, exited, n))
 	}
 	unlock, err := lockHost()
 	if err != nil {

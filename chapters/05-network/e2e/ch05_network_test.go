@@ -424,3 +424,23 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCh05LastContainerRemovesBridge: a short container ends while a long one runs, then the long
+// one ends. The kernel deletes the short one's veth in the background; the long one must still
+// see that it is the bridge's last container and take the bridge and the rules away.
+func TestCh05LastContainerRemovesBridge(t *testing.T) {
+	e := newEnv(t)
+	before := netState(t)
+	long := e.start("run", "-i", "--", "sh", "-c", "echo ready; read x; true")
+	long.waitFor("ready")
+	// The short one leaves a daemon behind: the kernel kills it with the namespace, which
+	// makes the namespace (and the veth) take longer to go.
+	r := e.mini("run", "--", "httpd", "-p", "80", "-h", "/etc") // no t.Fatal until long.wait(): see TestCh05Step1VethInNamespace
+	if r.Status != 0 {
+		t.Errorf("the short container: %s", r)
+	}
+	expect(t, long.wait(), 0, "ready\n")
+	if diff := cmp.Diff(before, netState(t)); diff != "" {
+		t.Errorf("the last container left the host changed (-before +after):\n%s", diff)
+	}
+}

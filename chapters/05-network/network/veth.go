@@ -91,16 +91,12 @@ func configureInside(pid int, addr netip.Prefix, gateway netip.Addr, n *explain.
 
 // removeVeth is the teardown of createVeth. When the container's processes are gone, so is its
 // network namespace, and the kernel destroys the veth with it (both ends: a veth never outlives
-// its peer), in the background: Mini does nothing, where `ip link del` takes ~20-30 ms of
-// Mini's time (it waits for the kernel's RCU grace periods; BenchmarkTeardown*). Only when the
-// veth may be the bridge's last port does Mini wait for it to go, to know whether to remove the
-// bridge. Otherwise (a start that failed while the init process still runs) it deletes the
-// host end itself.
-func removeVeth(host string, exited, last bool, n *explain.Narrator) error {
-	if exited && !last {
-		n.Stepf(explain.Network, "", "the kernel deletes %s with the container's network namespace", host)
-		return nil
-	}
+// its peer), in the background. Mini deletes nothing, but it waits until the veth is gone: the
+// next container to end on this bridge counts the bridge's ports to know whether it is the last
+// one and must remove the bridge, and a veth still dying in the background would make it miss
+// that (and leave the bridge and its rules behind). If the init process still runs (a start
+// that failed), Mini deletes the host end itself.
+func removeVeth(host string, exited bool, n *explain.Narrator) error {
 	if exited {
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 			if _, err := netlink.LinkByName(host); errors.As(err, new(netlink.LinkNotFoundError)) {

@@ -61,13 +61,7 @@ type Options struct {
 
 // New finds out which cgroup version the host offers the controllers in and creates the group.
 func New(o Options) (Group, error) {
-	if o.Parent == "" {
-		o.Parent = DefaultParent
-	}
-	if o.Name == "" {
-		return nil, errors.New("cgroup: a group needs a name")
-	}
-	layout, err := Detect(o.Mountinfo)
+	layout, err := o.layout()
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +72,22 @@ func New(o Options) (Group, error) {
 	return newV1(layout.V1, o)
 }
 
-// Open returns the existing group that o names, without creating anything: for a run whose
-// Mini was killed before it could remove its group, Open(...).Destroy() does it. A group that
-// is not there destroys as a no-op.
-func Open(o Options) (Group, error) {
+// layout checks the options, fills in the default parent, and detects the host's layout.
+func (o *Options) layout() (Layout, error) {
 	if o.Parent == "" {
 		o.Parent = DefaultParent
 	}
 	if o.Name == "" {
-		return nil, errors.New("cgroup: a group needs a name")
+		return Layout{}, errors.New("cgroup: a group needs a name")
 	}
-	layout, err := Detect(o.Mountinfo)
+	return Detect(o.Mountinfo)
+}
+
+// Open returns the existing group that o names, without creating anything: for a run whose
+// Mini was killed before it could remove its group, Open(...).Destroy() does it. A group that
+// is not there destroys as a no-op.
+func Open(o Options) (Group, error) {
+	layout, err := o.layout()
 	if err != nil {
 		return nil, err
 	}
