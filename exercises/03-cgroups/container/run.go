@@ -84,7 +84,8 @@ func Run(cfg Config) (status int, err error) {
 	if oom, err := group.OOMKilled(); err != nil {
 		return StatusEngineError, err
 	} else if oom {
-		fmt.Fprintf(cfg.Stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
+		_, _, stderr := cfg.stdio()
+		fmt.Fprintf(stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
 			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
 	}
 	return status, nil

@@ -45,19 +45,8 @@ func Run(cfg Config) (status int, err error) {
 	// A Mini killed with SIGKILL ran no teardown: its run directory, with the container's upper
 	// layer, is still here (nothing is mounted: the overlay died with the container's mount
 	// namespace). The next run removes such leftovers; `mini doctor` reports them.
-	stale, err := root.RemoveStale(n)
-	if err != nil {
+	if err := removeStale(root, cfg.CgroupParent, n); err != nil {
 		return StatusEngineError, err
-	}
-	// Its cgroup is left too, named after the run's ID; its processes died with Mini.
-	for _, run := range stale {
-		g, err := cgroup.Open(cgroup.Options{Parent: cfg.CgroupParent, Name: filepath.Base(run), Explain: n})
-		if err != nil {
-			return StatusEngineError, err
-		}
-		if err := g.Destroy(); err != nil {
-			return StatusEngineError, err
-		}
 	}
 	c, err := root.NewContainer()
 	if err != nil {
@@ -123,10 +112,30 @@ func Run(cfg Config) (status int, err error) {
 	if oom, err := group.OOMKilled(); err != nil {
 		return StatusEngineError, err
 	} else if oom {
-		fmt.Fprintf(cfg.Stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
+		_, _, stderr := cfg.stdio()
+		fmt.Fprintf(stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
 			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
 	}
 	return status, nil
+}
+
+// removeStale removes what runs whose Mini was killed left behind: their run directories and
+// their cgroups (named after the run IDs; their processes died with Mini).
+func removeStale(root *state.Root, cgroupParent string, n *explain.Narrator) error {
+	stale, err := root.RemoveStale(n)
+	if err != nil {
+		return err
+	}
+	for _, run := range stale {
+		g, err := cgroup.Open(cgroup.Options{Parent: cgroupParent, Name: filepath.Base(run), Explain: n})
+		if err != nil {
+			return err
+		}
+		if err := g.Destroy(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // oomVictim says who the OOM killer killed: if the command itself died of SIGKILL it was the
