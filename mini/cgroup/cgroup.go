@@ -16,7 +16,6 @@
 package cgroup
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -77,8 +76,12 @@ func (o *Options) layout() (Layout, error) {
 	if o.Parent == "" {
 		o.Parent = DefaultParent
 	}
-	if o.Name == "" {
-		return Layout{}, errors.New("cgroup: a group needs a name")
+	// Both become path elements under the hierarchy's root: "..", "/" or "a/b" would reach
+	// groups that are not Mini's.
+	for _, s := range []struct{ what, v string }{{"--cgroup-parent", o.Parent}, {"cgroup name", o.Name}} {
+		if !validName(s.v) {
+			return Layout{}, fmt.Errorf("invalid %s %q: use letters, digits, '.', '_' and '-' only, not \"..\"", s.what, s.v)
+		}
 	}
 	return Detect(o.Mountinfo)
 }
@@ -102,6 +105,19 @@ func Open(o Options) (Group, error) {
 		g.parents = append(g.parents, parent)
 	}
 	return g, nil
+}
+
+// validName reports whether s is a safe single cgroup directory name.
+func validName(s string) bool {
+	if s == "" || s == "." || s == ".." || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // FormatBytes renders a byte count the way people write limits: 64MiB.

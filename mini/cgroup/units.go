@@ -4,6 +4,7 @@ package cgroup
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,8 +31,11 @@ func ParseMemory(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v < 0 || strings.ContainsAny(num, "eE+-nN") {
+	if err != nil || v < 0 || strings.ContainsAny(num, "eExXpP+-nN_") {
 		return 0, bad
+	}
+	if v*float64(mult) >= math.MaxInt64 {
+		return 0, fmt.Errorf("--memory %q is more than any machine has", s)
 	}
 	bytes := int64(v * float64(mult))
 	if bytes < MinMemory {
@@ -69,7 +73,7 @@ const CFSPeriod = 100000
 // Documentation/scheduler/sched-bwc.rst.
 func CPUQuota(cpus float64) (quota int64, period int64, err error) {
 	//mini:solution 03.2 Turn a number of CPUs into the quota (microseconds per period) for a CFSPeriod-long period.
-	return int64(cpus * CFSPeriod), CFSPeriod, nil
+	return int64(math.Round(cpus * CFSPeriod)), CFSPeriod, nil
 	//mini:stub return 0, 0, todo.Step("03.2")
 	//mini:end
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/minikit/kit/mini/rootfs"
 	//mini:end 01
 	//mini:begin 02
+	"github.com/minikit/kit/mini/capability"
 	"github.com/minikit/kit/mini/namespace"
 	//mini:end 02
 	//mini:begin 04
@@ -103,14 +104,6 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	if err := network.Inside(cfg.Network, root, n); err != nil {
 		return err
 	}
-	// /etc/hostname names the container too. Written through the overlay it lands in this
-	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
-	// fail with EBUSY. A read-only root keeps the root filesystem's own.
-	if !cfg.ReadOnly {
-		if err := writeHostname(root, cfg.Hostname, n); err != nil {
-			return err
-		}
-	}
 	//mini:end 05
 	//mini:begin 01
 	mode, err := rootfs.Lookup(cfg.Isolation)
@@ -121,6 +114,25 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 		return err
 	}
 	//mini:end 01
+	//mini:begin 05
+	// /etc/hostname names the container too. Written through the overlay it lands in this
+	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
+	// fail with EBUSY. Written after the root changed, so that a symbolic link in the root
+	// filesystem (etc/hostname -> /etc/shadow) resolves inside the container, never on the host.
+	// A read-only root keeps the root filesystem's own.
+	if !cfg.ReadOnly {
+		if err := writeHostname("/", cfg.Hostname, n); err != nil {
+			return err
+		}
+	}
+	//mini:end 05
+	//mini:begin 02
+	// Last, with every mount made (mounting needs CAP_SYS_ADMIN): take from the command the
+	// capabilities a container must not have.
+	if err := capability.DropBounding(n); err != nil {
+		return err
+	}
+	//mini:end 02
 	return nil
 }
 

@@ -34,6 +34,10 @@ import (
 // exit with. An error means Mini itself (or the init side) failed; Status(err) gives its status.
 func Run(cfg Config) (status int, err error) {
 	n := cfg.Explain
+	_, _, stderr := cfg.stdio()
+	// Signals are caught from here until the teardown is over (this defer runs last).
+	signals := catchSignals(stderr)
+	defer signals.stop()
 	var undo undoStack
 	// Teardown runs whether the command ran or the start failed half-way.
 	defer func() {
@@ -45,6 +49,9 @@ func Run(cfg Config) (status int, err error) {
 		}
 	}()
 
+	if len(cfg.Args) == 0 {
+		return StatusEngineError, errors.New("no command given")
+	}
 	root, err := state.Open(cfg.StateRoot)
 	if err != nil {
 		return StatusEngineError, err
@@ -71,6 +78,9 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(lock.Close)
+	// The directory goes while the lock is still held (undo runs newest first): unlocked for a
+	// moment, it would look stale to another Mini, which could sweep it away under us.
+	undo.push(c.Remove)
 	// The root is an overlay: the shared read-only layers below, an upper of this container's
 	// own above. The host side only makes the directories. The init side mounts the overlay,
 	// inside the container's mount namespace: the kernel unmounts it when the container's last
@@ -105,7 +115,7 @@ func Run(cfg Config) (status int, err error) {
 	}
 	//mini:end 03
 
-	p, err := startInit(cfg)
+	p, err := startInit(cfg, signals)
 	if err != nil {
 		return StatusEngineError, err
 	}
@@ -142,10 +152,12 @@ func Run(cfg Config) (status int, err error) {
 	}
 
 	//mini:begin 03
+	if cfg.Resources.Memory == 0 {
+		return status, nil // no limit of Mini's: an OOM kill would be the host's, not ours to report
+	}
 	if oom, err := group.OOMKilled(); err != nil {
 		return StatusEngineError, err
 	} else if oom {
-		_, _, stderr := cfg.stdio()
 		fmt.Fprintf(stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
 			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
 	}

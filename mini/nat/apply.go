@@ -4,6 +4,7 @@ package nat
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/minikit/kit/mini/explain"
 )
@@ -68,9 +69,25 @@ func Add(c Container, n *explain.Narrator) (Added, error) {
 
 // Remove deletes a container's own rules, in one batch.
 func Remove(rules []Rule, n *explain.Narrator) error {
-	var b batch
+	var comments []string
 	for _, r := range rules {
+		if c := r.comment(); c != "" && !slices.Contains(comments, c) {
+			comments = append(comments, c)
+		}
+	}
+	// Delete the container's rules that are there now, as iptables-save prints them: another
+	// Mini may have removed some already (as orphans, once this container's veth was gone), and
+	// iptables-restore fails the whole batch on one rule that is not there.
+	s, err := read()
+	if err != nil {
+		return err
+	}
+	var b batch
+	for _, r := range s.tagged(false, comments...) {
 		b.add("-D", r)
+	}
+	if len(b) == 0 {
+		return nil
 	}
 	b.narrate(n, "delete the container's rules")
 	return b.apply()

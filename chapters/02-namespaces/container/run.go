@@ -24,6 +24,10 @@ import (
 // exit with. An error means Mini itself (or the init side) failed; Status(err) gives its status.
 func Run(cfg Config) (status int, err error) {
 	n := cfg.Explain
+	_, _, stderr := cfg.stdio()
+	// Signals are caught from here until the teardown is over (this defer runs last).
+	signals := catchSignals(stderr)
+	defer signals.stop()
 	var undo undoStack
 	// Teardown runs whether the command ran or the start failed half-way.
 	defer func() {
@@ -35,6 +39,9 @@ func Run(cfg Config) (status int, err error) {
 		}
 	}()
 
+	if len(cfg.Args) == 0 {
+		return StatusEngineError, errors.New("no command given")
+	}
 	root, err := state.Open(cfg.StateRoot)
 	if err != nil {
 		return StatusEngineError, err
@@ -50,7 +57,7 @@ func Run(cfg Config) (status int, err error) {
 		cfg.Hostname = c.ID
 	}
 
-	p, err := startInit(cfg)
+	p, err := startInit(cfg, signals)
 	if err != nil {
 		return StatusEngineError, err
 	}

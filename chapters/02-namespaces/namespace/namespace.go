@@ -63,6 +63,22 @@ func UnshareCommand(list []Namespace) string {
 	return fmt.Sprintf("unshare %s --fork sh", strings.Join(opts, " "))
 }
 
+// CheckHostname refuses a name that is not a valid hostname (RFC 1123: letters, digits, '-' and
+// '.', at most 63 characters, not starting with '-'). The kernel would take almost anything up to
+// 64 bytes, newlines included, and the name also goes into the container's /etc/hosts.
+func CheckHostname(name string) error {
+	ok := name != "" && len(name) <= 63 && name[0] != '-' && name[0] != '.'
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("invalid --hostname %q: use letters, digits, '-' and '.', at most 63 characters", name)
+	}
+	return nil
+}
+
 // SetHostname sets the hostname inside the container's UTS namespace. The host's hostname does
 // not change: that is what the namespace is for. It runs on the init side.
 func SetHostname(name string, n *explain.Narrator) error {

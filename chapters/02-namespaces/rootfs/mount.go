@@ -4,6 +4,7 @@ package rootfs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -19,6 +20,9 @@ import (
 // kernel unmounts them all when the last process of that namespace exits.
 func Mount(root string, n *explain.Narrator) error {
 	if err := mountProc(root, n); err != nil {
+		return err
+	}
+	if err := protectProc(root, n); err != nil {
 		return err
 	}
 	// sysfs shows the host's devices and kernel knobs; read-only, a container can look but not
@@ -54,6 +58,29 @@ func mountProc(root string, n *explain.Narrator) error {
 	// on the machine.
 	return mount("proc", filepath.Join(root, "proc"), "proc",
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n)
+}
+
+// protectProc makes the parts of /proc that change the host's kernel read-only: /proc/sys (the
+// sysctls: most are not namespaced, and root may write them) and /proc/sysrq-trigger (which
+// can reboot the machine). A bind mount of each onto itself, remounted read-only; without
+// CAP_SYS_ADMIN (dropped before the exec) the container cannot remount them writable.
+func protectProc(root string, n *explain.Narrator) error {
+	for _, p := range []string{"sys", "sysrq-trigger"} {
+		path := filepath.Join(root, "proc", p)
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			continue // a kernel built without it (CONFIG_MAGIC_SYSRQ)
+		}
+		if err := mount(path, path, "", unix.MS_BIND, "", n); err != nil {
+			return err
+		}
+		n.Stepf(explain.Mount, "mount -o remount,bind,ro,nosuid,nodev,noexec "+path, "make %s read-only", path)
+		// A remount sets all the flags anew: say again nosuid, nodev and noexec, or they are lost.
+		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+		if err := unix.Mount("", path, "", flags, ""); err != nil {
+			return fmt.Errorf("make %s read-only: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // mount is mount(2) with narration and an error that says what was being mounted.

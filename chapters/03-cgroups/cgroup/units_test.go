@@ -66,3 +66,24 @@ func TestCh03FormatBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestCh03ParseMemoryOverflowAndHex(t *testing.T) {
+	for _, in := range []string{"99999999999t", "0x1p30", "1_000m"} {
+		if got, err := ParseMemory(in); err == nil {
+			t.Errorf("ParseMemory(%q) = %d; want an error", in, got)
+		}
+	}
+	if q, _, _ := CPUQuota(0.29); q != 29000 {
+		t.Errorf("CPUQuota(0.29) = %d, want 29000 (rounded, not truncated)", q)
+	}
+}
+
+func TestCh03ParentMustBeOneName(t *testing.T) {
+	for _, parent := range []string{"..", "/", "a/b", "../system.slice", "."} {
+		// layout, not New: a broken check must not create groups outside Mini's parent.
+		o := Options{Parent: parent, Name: "x"}
+		if _, err := o.layout(); err == nil {
+			t.Errorf("New with --cgroup-parent %q: want an error", parent)
+		}
+	}
+}

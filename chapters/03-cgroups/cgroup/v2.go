@@ -23,17 +23,11 @@ type v2Group struct {
 func newV2(mount string, o Options) (Group, error) {
 	g := &v2Group{parent: filepath.Join(mount, o.Parent), n: o.Explain}
 	g.dir = filepath.Join(g.parent, o.Name)
-	if err := mkdir(g.parent, o.Explain); err != nil {
-		return nil, err
-	}
 	// In v2 a controller works in a group only if the group's parent passes it down, by listing
 	// it in its cgroup.subtree_control. Mini may write that file only in its own parent; the
 	// controllers must already be enabled all the way down to it (on systemd hosts they are).
-	if err := enableControllers(g.parent, o.Explain); err != nil {
-		g.Destroy()
-		return nil, err
-	}
-	if err := mkdir(g.dir, o.Explain); err != nil {
+	enable := func() error { return enableControllers(g.parent, o.Explain) }
+	if err := makeGroup(g.parent, g.dir, enable, o.Explain); err != nil {
 		g.Destroy()
 		return nil, err
 	}

@@ -28,12 +28,8 @@ func newV1(mounts map[string]string, o Options) (Group, error) {
 		if dir == g.dirs["memory"] && c != "memory" {
 			continue // controllers mounted together share one directory
 		}
-		if err := mkdir(parent, o.Explain); err != nil {
-			g.Destroy()
-			return nil, err
-		}
 		g.parents = append(g.parents, parent)
-		if err := mkdir(dir, o.Explain); err != nil {
+		if err := makeGroup(parent, dir, nil, o.Explain); err != nil {
 			g.Destroy()
 			return nil, err
 		}

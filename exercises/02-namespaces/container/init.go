@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minikit/kit/mini/capability"
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/namespace"
 	"github.com/minikit/kit/mini/rootfs"
@@ -75,6 +76,11 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 		return err
 	}
 	if err := mode.Enter(root, n); err != nil {
+		return err
+	}
+	// Last, with every mount made (mounting needs CAP_SYS_ADMIN): take from the command the
+	// capabilities a container must not have.
+	if err := capability.DropBounding(n); err != nil {
 		return err
 	}
 	return nil

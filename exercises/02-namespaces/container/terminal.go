@@ -4,7 +4,6 @@ package container
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -97,20 +96,12 @@ func (t *terminal) done() {
 		select {
 		case <-t.copied:
 		case <-time.After(2 * time.Second):
-			// A process outside the container's PID namespace (chroot mode) may still hold the
-			// terminal open; do not wait for it forever.
+			// Before chapter 02 there is no PID namespace: a background process of the command
+			// may outlive it and still hold the terminal open: do not wait for it forever.
 		}
 		if t.restore != nil {
 			t.restore()
 		}
 		t.pair.Master.Close()
 	})
-}
-
-// describe is used in error messages.
-func (t *terminal) String() string {
-	if t == nil {
-		return "no terminal"
-	}
-	return fmt.Sprintf("terminal %s", t.pair.Slave.Name())
 }

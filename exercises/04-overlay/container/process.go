@@ -24,7 +24,6 @@ type initProcess struct {
 	// the child's ends of both pipes, closed in the parent once the child has its copies
 	childEnds []*os.File
 	term      *terminal
-	signals   *forwarder
 	n         *explain.Narrator
 }
 
@@ -35,7 +34,7 @@ type initProcess struct {
 // Why re-exec instead of fork? A Go program is multi-threaded from its first instruction, and
 // fork(2) copies only the calling thread: a forked Go runtime would be broken. exec of our own
 // binary gives the child a fresh runtime, already inside the namespaces that clone(2) created.
-func startInit(cfg Config) (*initProcess, error) {
+func startInit(cfg Config, signals *forwarder) (*initProcess, error) {
 	p := &initProcess{n: cfg.Explain}
 	cmd, err := p.command(cfg)
 	if err != nil {
@@ -56,8 +55,7 @@ func startInit(cfg Config) (*initProcess, error) {
 		f.Close()
 	}
 	p.term.started()
-	_, _, stderr := cfg.stdio()
-	p.signals = forwardSignals(cmd.Process, p.term, stderr)
+	signals.attach(cmd.Process, p.term)
 	return p, nil
 }
 
@@ -139,7 +137,6 @@ func (p *initProcess) start(cfg initConfig) error {
 // wait waits for the command to end and returns mini's exit status.
 func (p *initProcess) wait() (int, error) {
 	err := p.cmd.Wait()
-	p.signals.stop()
 	p.term.done()
 	return exitStatus(err)
 }
@@ -151,7 +148,6 @@ func (p *initProcess) kill() error {
 		p.cmd.Process.Kill()
 		p.cmd.Wait()
 	}
-	p.signals.stop()
 	p.term.done()
 	return nil
 }

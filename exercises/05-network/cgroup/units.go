@@ -4,6 +4,7 @@ package cgroup
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -29,8 +30,11 @@ func ParseMemory(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v < 0 || strings.ContainsAny(num, "eE+-nN") {
+	if err != nil || v < 0 || strings.ContainsAny(num, "eExXpP+-nN_") {
 		return 0, bad
+	}
+	if v*float64(mult) >= math.MaxInt64 {
+		return 0, fmt.Errorf("--memory %q is more than any machine has", s)
 	}
 	bytes := int64(v * float64(mult))
 	if bytes < MinMemory {
@@ -65,7 +69,7 @@ const CFSPeriod = 100000
 // group's processes are throttled, not run, until the next period: see the kernel's
 // Documentation/scheduler/sched-bwc.rst.
 func CPUQuota(cpus float64) (quota int64, period int64, err error) {
-	return int64(cpus * CFSPeriod), CFSPeriod, nil
+	return int64(math.Round(cpus * CFSPeriod)), CFSPeriod, nil
 }
 
 // ParsePids reads --pids-limit: at least 1.

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minikit/kit/mini/capability"
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/namespace"
 	"github.com/minikit/kit/mini/network"
@@ -86,19 +87,26 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	if err := network.Inside(cfg.Network, root, n); err != nil {
 		return err
 	}
-	// /etc/hostname names the container too. Written through the overlay it lands in this
-	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
-	// fail with EBUSY. A read-only root keeps the root filesystem's own.
-	if !cfg.ReadOnly {
-		if err := writeHostname(root, cfg.Hostname, n); err != nil {
-			return err
-		}
-	}
 	mode, err := rootfs.Lookup(cfg.Isolation)
 	if err != nil {
 		return err
 	}
 	if err := mode.Enter(root, n); err != nil {
+		return err
+	}
+	// /etc/hostname names the container too. Written through the overlay it lands in this
+	// container's upper layer; a bind mount, as for /etc/hosts, would make `rm /etc/hostname`
+	// fail with EBUSY. Written after the root changed, so that a symbolic link in the root
+	// filesystem (etc/hostname -> /etc/shadow) resolves inside the container, never on the host.
+	// A read-only root keeps the root filesystem's own.
+	if !cfg.ReadOnly {
+		if err := writeHostname("/", cfg.Hostname, n); err != nil {
+			return err
+		}
+	}
+	// Last, with every mount made (mounting needs CAP_SYS_ADMIN): take from the command the
+	// capabilities a container must not have.
+	if err := capability.DropBounding(n); err != nil {
 		return err
 	}
 	return nil

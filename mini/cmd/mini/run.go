@@ -10,6 +10,9 @@ import (
 	//mini:begin 01
 	"github.com/minikit/kit/mini/rootfs"
 	//mini:end 01
+	//mini:begin 02
+	"github.com/minikit/kit/mini/namespace"
+	//mini:end 02
 	//mini:begin 03
 	"github.com/minikit/kit/mini/cgroup"
 	//mini:end 03
@@ -113,7 +116,12 @@ func config(c *cli.Context) (container.Config, error) {
 	cfg.Isolation = c.String("isolation")
 	//mini:end 01
 	//mini:begin 02
-	cfg.Hostname = c.String("hostname")
+	if h := c.String("hostname"); h != "" {
+		if err := namespace.CheckHostname(h); err != nil {
+			return cfg, err
+		}
+		cfg.Hostname = h
+	}
 	//mini:end 02
 	//mini:begin 03
 	res, err := resources(c)

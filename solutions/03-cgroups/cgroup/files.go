@@ -41,6 +41,32 @@ func mkdir(dir string, n *explain.Narrator) error {
 	return nil
 }
 
+// makeGroup creates Mini's parent group (when missing) and the group dir below it. prepare,
+// if not nil, runs on the parent in between (v2 enables the controllers there).
+//
+// Another Mini, whose last container just ended, may remove the parent between the two mkdirs
+// (removeParent): then the group's mkdir fails with ENOENT, and makeGroup starts again.
+func makeGroup(parent, dir string, prepare func() error, n *explain.Narrator) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = mkdir(parent, n); err != nil {
+			return err
+		}
+		if prepare != nil {
+			if err = prepare(); err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				return err
+			}
+		}
+		if err = mkdir(dir, n); err == nil || !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return err
+}
+
 // remove kills what is left in the group at dir and removes the group.
 //
 // A group can be removed only when it has no processes. When the container's PID 1 exits, the

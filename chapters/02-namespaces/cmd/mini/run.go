@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/namespace"
 	"github.com/minikit/kit/mini/rootfs"
 )
 
@@ -82,6 +83,11 @@ func config(c *cli.Context) (container.Config, error) {
 		return cfg, err
 	}
 	cfg.Isolation = c.String("isolation")
-	cfg.Hostname = c.String("hostname")
+	if h := c.String("hostname"); h != "" {
+		if err := namespace.CheckHostname(h); err != nil {
+			return cfg, err
+		}
+		cfg.Hostname = h
+	}
 	return cfg, nil
 }

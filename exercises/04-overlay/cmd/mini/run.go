@@ -10,6 +10,7 @@ import (
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/namespace"
 	"github.com/minikit/kit/mini/overlay"
 	"github.com/minikit/kit/mini/rootfs"
 )
@@ -89,7 +90,12 @@ func config(c *cli.Context) (container.Config, error) {
 		return cfg, err
 	}
 	cfg.Isolation = c.String("isolation")
-	cfg.Hostname = c.String("hostname")
+	if h := c.String("hostname"); h != "" {
+		if err := namespace.CheckHostname(h); err != nil {
+			return cfg, err
+		}
+		cfg.Hostname = h
+	}
 	res, err := resources(c)
 	if err != nil {
 		return cfg, err
