@@ -19,6 +19,9 @@ import (
 // There is no teardown: every mount here lives in the container's mount namespace, and the
 // kernel unmounts them all when the last process of that namespace exits.
 func Mount(root string, n *explain.Narrator) error {
+	if err := noDevices(root, n); err != nil {
+		return err
+	}
 	if err := mountProc(root, n); err != nil {
 		return err
 	}
@@ -64,6 +67,29 @@ func mountProc(root string, n *explain.Narrator) error {
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n)
 	//mini:stub return todo.Step("02.3")
 	//mini:end
+}
+
+// noDevices makes device nodes in the root filesystem itself unusable (nodev): a root filesystem
+// (from chapter 06, an image someone else built) could ship a node for the host's disk, and
+// dropping CAP_MKNOD only stops the container from *making* one. The container's devices are in
+// /dev, a tmpfs of its own mounted later, which nodev on the root does not reach. A bind remount
+// sets the flags of this one mount anew, so a read-only root stays read-only.
+func noDevices(root string, n *explain.Narrator) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", root, err)
+	}
+	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_NODEV)
+	opts := "remount,bind,nodev"
+	if st.Flags&unix.ST_RDONLY != 0 {
+		flags |= unix.MS_RDONLY
+		opts += ",ro"
+	}
+	n.Stepf(explain.Mount, "mount -o "+opts+" "+root, "no device nodes from the root filesystem itself: %s", opts)
+	if err := unix.Mount("", root, "", flags, ""); err != nil {
+		return fmt.Errorf("remount %s nodev: %w", root, err)
+	}
+	return nil
 }
 
 // protectProc makes the parts of /proc that change the host's kernel read-only: /proc/sys (the

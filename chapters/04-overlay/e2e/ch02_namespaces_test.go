@@ -7,9 +7,13 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/tty"
 )
@@ -172,4 +176,21 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestCh02DeviceNodesInRootfsUnusable(t *testing.T) {
+	e := newEnv(t)
+	// A root filesystem that ships a device node (here /dev/null's numbers, harmless) cannot use
+	// it: the root is mounted nodev. The container's own /dev still works.
+	rootfs := filepath.Join(t.TempDir(), "rootfs")
+	if out, err := exec.Command("cp", "-a", h.rootfs, rootfs).CombinedOutput(); err != nil {
+		t.Fatalf("copy the rootfs: %v\n%s", err, out)
+	}
+	if err := unix.Mknod(filepath.Join(rootfs, "shipped-null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mini("run", "--rootfs", rootfs, "--", "sh", "-c", "echo x > /shipped-null || echo refused; echo x > /dev/null && echo dev-ok")
+	if r.Stdout != "refused\ndev-ok\n" || !strings.Contains(r.Stderr, "Permission denied") {
+		t.Fatalf("want the shipped node refused and /dev/null usable, got:\n%s", r)
+	}
 }
