@@ -444,3 +444,18 @@ func TestCh05LastContainerRemovesBridge(t *testing.T) {
 		t.Errorf("the last container left the host changed (-before +after):\n%s", diff)
 	}
 }
+
+// TestCh05LoopbackGuard: while a container runs, new connections from the bridge to the host's
+// 127.0.0.0/8 are dropped (route_localnet is on for -p from 127.0.0.1; CVE-2020-8558).
+func TestCh05LoopbackGuard(t *testing.T) {
+	e := newEnv(t)
+	b := e.start("run", "-i", "--", "sh", "-c", "echo ready; read x; true")
+	b.waitFor("ready")
+	out, err := exec.Command("iptables-save", "-t", "filter").Output()
+	guard := regexp.MustCompile(`(?m)^-A MINI-INPUT -d 127\.0\.0\.0/8 -i mini0 .*-j DROP$`)
+	jump := regexp.MustCompile(`(?m)^-A INPUT .*-j MINI-INPUT$`)
+	if err != nil || !guard.Match(out) || !jump.Match(out) { // no t.Fatal until b.wait()
+		t.Errorf("want the loopback guard in the filter table, got %v:\n%s", err, out)
+	}
+	expect(t, b.wait(), 0, "ready\n")
+}

@@ -14,9 +14,10 @@ const (
 	Output      = "MINI-OUTPUT"      // nat: DNAT of published ports, for packets the host itself sends (127.0.0.1 too)
 	Postrouting = "MINI-POSTROUTING" // nat: MASQUERADE of what leaves the bridge's subnet
 	Forward     = "MINI-FORWARD"     // filter: let the bridge's traffic through a FORWARD policy of DROP
+	Input       = "MINI-INPUT"       // filter: keep containers away from the host's loopback services
 )
 
-// jumps are the four rules that send packets from the built-in chains into Mini's. Only packets
+// jumps are the five rules that send packets from the built-in chains into Mini's. Only packets
 // addressed to one of the host's own addresses (addrtype LOCAL) can be for a published port.
 func jumps() []Rule {
 	local := []string{"-m", "addrtype", "--dst-type", "LOCAL", "-m", "comment", "--comment", "mini"}
@@ -26,6 +27,7 @@ func jumps() []Rule {
 		{"nat", "OUTPUT", append(local[:len(local):len(local)], "-j", Output)},
 		{"nat", "POSTROUTING", append(every[:len(every):len(every)], "-j", Postrouting)},
 		{"filter", "FORWARD", append(every[:len(every):len(every)], "-j", Forward)},
+		{"filter", "INPUT", append(every[:len(every):len(every)], "-j", Input)},
 	}
 }
 
@@ -65,6 +67,11 @@ func BridgeRules(b Bridge) ([]Rule, error) {
 		// A host whose FORWARD policy is DROP (Docker sets it) would drop the bridge's traffic.
 		rule("filter", Forward, "-i", b.Name, "-j", "ACCEPT"),
 		rule("filter", Forward, "-o", b.Name, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"),
+		// route_localnet (for -p from the host's 127.0.0.1) would also let a container that
+		// crafts packets to 127.0.0.1 (cap_net_raw is enough) reach services the host binds to
+		// loopback only: drop new connections from the bridge to 127.0.0.0/8 (CVE-2020-8558).
+		// Replies to the host's own 127.0.0.1 connections are ESTABLISHED and pass.
+		rule("filter", Input, "-i", b.Name, "-d", "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED", "-j", "DROP"),
 	}, nil
 }
 

@@ -114,7 +114,7 @@ func (s *saved) miniRules() int {
 // ensureChains adds to b what creates Mini's chains and the jumps to them, when they are missing,
 // and returns the tables that do not exist yet (the batch creates them).
 func (s *saved) ensureChains(b *batch) (created []string) {
-	if s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) {
+	if s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) && s.hasChain("filter", Input) {
 		return nil
 	}
 	for _, t := range []string{"nat", "filter"} {
@@ -122,18 +122,23 @@ func (s *saved) ensureChains(b *batch) (created []string) {
 			created = append(created, t)
 		}
 	}
-	for _, c := range []Rule{{Table: "nat", Chain: Prerouting}, {Table: "nat", Chain: Output},
-		{Table: "nat", Chain: Postrouting}, {Table: "filter", Chain: Forward}} {
+	for _, c := range chains() {
 		b.add("-N", c)
 	}
 	for _, j := range jumps() {
 		op := "-A"
-		if j.Chain == "FORWARD" {
-			op = "-I" // before any DROP or REJECT the host already has
+		if j.Chain == "FORWARD" || j.Chain == "INPUT" {
+			op = "-I" // before any rule the host already has (a DROP, or an ACCEPT of everything)
 		}
 		b.add(op, j)
 	}
 	return created
+}
+
+// chains are Mini's own chains.
+func chains() []Rule {
+	return []Rule{{Table: "nat", Chain: Prerouting}, {Table: "nat", Chain: Output},
+		{Table: "nat", Chain: Postrouting}, {Table: "filter", Chain: Forward}, {Table: "filter", Chain: Input}}
 }
 
 // removeChains adds to b what removes the jumps and Mini's (empty) chains.
@@ -141,8 +146,7 @@ func removeChains(b *batch) {
 	for _, j := range jumps() {
 		b.add("-D", j)
 	}
-	for _, c := range []Rule{{Table: "nat", Chain: Prerouting}, {Table: "nat", Chain: Output},
-		{Table: "nat", Chain: Postrouting}, {Table: "filter", Chain: Forward}} {
+	for _, c := range chains() {
 		b.add("-X", c)
 	}
 }
