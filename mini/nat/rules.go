@@ -45,7 +45,7 @@ func ContainerComment(bridge, id string) string { return "mini:" + bridge + ":" 
 // BridgeRules are the rules every container on the bridge shares. They are written with the
 // first container on the bridge and removed with the last.
 func BridgeRules(b Bridge) ([]Rule, error) {
-	//mini:solution 05.2 Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), and FORWARD accepts for the bridge.
+	//mini:solution 05.2 Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), FORWARD accepts for the bridge, and the INPUT drop that guards the host's loopback.
 	subnet := b.Subnet.String()
 	tag := []string{"-m", "comment", "--comment", BridgeComment(b.Name)}
 	rule := func(table, chain string, spec ...string) Rule {
