@@ -25,7 +25,8 @@ func checkStaleRuns(o Options) Result {
 	default:
 		r.Level = Warning
 		r.Finding = fmt.Sprintf("left behind by a Mini that is gone (killed?): %s", strings.Join(stale, " "))
-		r.Fix = "the next mini run removes them, or: rm -rf " + strings.Join(stale, " ")
+		// Not "rm -rf": the next run finds a stale run's cgroups through its directory.
+		r.Fix = "the next mini run removes them and their cgroups (mini run -- true does it now)"
 	}
 	return r
 }
