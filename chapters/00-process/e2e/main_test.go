@@ -206,15 +206,35 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 
 // killChildren sends SIGKILL to every child of process pid.
 func killChildren(pid int) {
+	for _, child := range children(pid) {
+		syscall.Kill(child, syscall.SIGKILL)
+	}
+}
+
+// children lists the child processes of pid, from /proc/<pid>/task/*/children (proc(5)).
+func children(pid int) []int {
+	var out []int
 	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
 	for _, f := range tasks {
 		data, _ := os.ReadFile(f)
 		for _, c := range strings.Fields(string(data)) {
 			if child, err := strconv.Atoi(c); err == nil {
-				syscall.Kill(child, syscall.SIGKILL)
+				out = append(out, child)
 			}
 		}
 	}
+	return out
+}
+
+// copyRootfs gives the test a private copy of the kit's busybox rootfs, named name in a
+// temporary directory: for tests that change the root filesystem or check it is never written.
+func copyRootfs(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command("cp", "-a", h.rootfs, dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy the rootfs: %v\n%s", err, out)
+	}
+	return dir
 }
 
 // expect fails the test unless r has the status and its stdout is want.

@@ -6,10 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -110,13 +106,8 @@ func (b *bg) signal(sig syscall.Signal) {
 // containerPID is the host PID of the container's first process: mini's child.
 func (b *bg) containerPID() int {
 	b.t.Helper()
-	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(b.pid), "task", "*", "children"))
-	for _, f := range tasks {
-		data, _ := os.ReadFile(f)
-		if fields := strings.Fields(string(data)); len(fields) > 0 {
-			pid, _ := strconv.Atoi(fields[0])
-			return pid
-		}
+	if kids := children(b.pid); len(kids) > 0 {
+		return kids[0]
 	}
 	b.t.Fatalf("mini (pid %d) has no child process", b.pid)
 	return 0

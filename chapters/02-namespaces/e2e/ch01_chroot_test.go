@@ -63,10 +63,7 @@ func TestCh01UnknownIsolation(t *testing.T) {
 // in it, and a file on the host that only an escaped process can read.
 func breakoutLab(t *testing.T) (rootfs, secretPath, secret string) {
 	t.Helper()
-	rootfs = filepath.Join(t.TempDir(), "rootfs")
-	if out, err := exec.Command("cp", "-a", h.rootfs, rootfs).CombinedOutput(); err != nil {
-		t.Fatalf("copy the rootfs: %v\n%s", err, out)
-	}
+	rootfs = copyRootfs(t, "rootfs")
 	// MINI_E2E_BREAKOUT names a prebuilt breakout program (scripts/vm/test: no Go in the VM).
 	build := exec.Command("go", "build", "-o", filepath.Join(rootfs, "breakout"), "./testdata/breakout")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

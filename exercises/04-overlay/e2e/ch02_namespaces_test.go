@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -182,10 +181,7 @@ func TestCh02DeviceNodesInRootfsUnusable(t *testing.T) {
 	e := newEnv(t)
 	// A root filesystem that ships a device node (here /dev/null's numbers, harmless) cannot use
 	// it: the root is mounted nodev. The container's own /dev still works.
-	rootfs := filepath.Join(t.TempDir(), "rootfs")
-	if out, err := exec.Command("cp", "-a", h.rootfs, rootfs).CombinedOutput(); err != nil {
-		t.Fatalf("copy the rootfs: %v\n%s", err, out)
-	}
+	rootfs := copyRootfs(t, "rootfs")
 	if err := unix.Mknod(filepath.Join(rootfs, "shipped-null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
 		t.Fatal(err)
 	}

@@ -271,11 +271,7 @@ func processAlive(pid int) bool {
 // that checks the lower is never written neither depends on nor touches the shared one.
 func privateLower(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "lower")
-	if out, err := exec.Command("cp", "-a", h.rootfs, dir).CombinedOutput(); err != nil {
-		t.Fatalf("copy the rootfs: %v\n%s", err, out)
-	}
-	return dir
+	return copyRootfs(t, "lower")
 }
 
 // treeSum describes every entry of dir, one line each: type and mode, owner, size, device,
