@@ -16,6 +16,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
 )
@@ -35,8 +36,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "vmexit: status %q is not a number from 0 to 127\n", os.Args[1])
 		os.Exit(2)
 	}
-	// ioperm(from, num, turn_on): let this process use the one port. Without it OUT faults
-	// with SIGSEGV (the kernel's I/O permission bitmap denies every port by default).
+	// ioperm(from, num, turn_on): let this thread use the one port. Without it OUT faults
+	// with SIGSEGV (the kernel's I/O permission bitmap denies every port by default). The
+	// permission belongs to the calling *thread*: the goroutine must not move to another one
+	// between the syscall and the OUT (it did, now and then, and vmexit crashed).
+	runtime.LockOSThread()
 	if _, _, errno := syscall.Syscall(syscall.SYS_IOPERM, port, 1, 1); errno != 0 {
 		fmt.Fprintf(os.Stderr, "vmexit: ioperm(0x%x): %v (run it as root inside the VM)\n", port, errno)
 		os.Exit(1)
