@@ -63,9 +63,10 @@ func DropBounding(n *explain.Narrator) error {
 		}
 		dropped = append(dropped, "cap_"+name)
 	}
-	n.Stepf(explain.Namespace, "capsh --drop="+strings.Join(dropped, ",")+" -- -c COMMAND",
+	n.Stepf(explain.Namespace, explain.Sh("capsh --drop="+strings.Join(dropped, ",")+" -- -c COMMAND"),
 		"drop %d capabilities from the bounding set; the command keeps only cap_%s",
 		len(dropped), strings.Join(kept, ", cap_"))
+
 	return nil
 }
 

@@ -145,7 +145,7 @@ func writeHostname(root, hostname string, n *explain.Narrator) error {
 		return nil
 	}
 	path := filepath.Join(etc, "hostname")
-	n.Stepf(explain.Network, fmt.Sprintf("echo %s > %s", hostname, path), "write the container's name to %s", path)
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("echo %s > %s", hostname, path)), "write the container's name to %s", path)
 	if err := os.WriteFile(path, []byte(hostname+"\n"), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -168,8 +168,9 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if err != nil {
 		return err
 	}
-	n.Stepf(explain.Process, "exec "+shellQuote(cfg.Args),
+	n.Stepf(explain.Process, explain.Sh("exec "+shellQuote(cfg.Args)),
 		"execve(2) %s: the command replaces the init process, keeping its PID, namespaces and cgroup", path)
+
 	if err := dieWithParent(); err != nil {
 		return err
 	}

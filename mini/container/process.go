@@ -70,8 +70,8 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 		// chapter 02 on, every process of its PID namespace. No container outlives its engine.
 		Pdeathsig: syscall.SIGKILL,
 	}
-	p.n.Step(explain.Process, "re-execute mini as the init process, which waits for the host side on fd 3",
-		"/proc/self/exe init   # the same binary; fds 3, 4, 5 = config pipe, error pipe, narration")
+	p.n.Step(explain.Process, explain.Sh(
+		"/proc/self/exe init   # the same binary; fds 3, 4, 5 = config pipe, error pipe, narration"), "re-execute mini as the init process, which waits for the host side on fd 3")
 
 	//mini:begin 02
 	flags, err := namespace.CloneFlags(namespace.All)
@@ -80,13 +80,14 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 		return nil, err
 	}
 	cmd.SysProcAttr.Cloneflags = flags
-	p.n.Stepf(explain.Namespace, namespace.UnshareCommand(namespace.All),
+	p.n.Stepf(explain.Namespace, explain.Sh(namespace.UnshareCommand(namespace.All)),
 		"clone(2) with %s: the child starts in new namespaces", namespace.FlagNames(namespace.All))
+
 	//mini:end 02
 	//mini:begin 05
 	if !cfg.Network.NewNamespace() {
 		cmd.SysProcAttr.Cloneflags &^= syscall.CLONE_NEWNET
-		p.n.Step(explain.Namespace, "", "--network host: no CLONE_NEWNET, the container uses the host's network namespace")
+		p.n.Step(explain.Namespace, explain.None, "--network host: no CLONE_NEWNET, the container uses the host's network namespace")
 	}
 	//mini:end 05
 	return cmd, nil

@@ -47,7 +47,7 @@ func ensureBridge(name string, want netip.Prefix, n *explain.Narrator) (*bridge,
 	mac := make(net.HardwareAddr, 6)
 	rand.Read(mac)
 	mac[0] = mac[0]&^1 | 2 // unicast, locally administered
-	n.Stepf(explain.Network, fmt.Sprintf("ip link add %s address %s type bridge", name, mac), "create the bridge %s", name)
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip link add %s address %s type bridge", name, mac)), "create the bridge %s", name)
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, HardwareAddr: mac}}
 	if err := netlink.LinkAdd(br); err != nil {
 		return nil, fmt.Errorf("create bridge %s: %w", name, err)
@@ -63,19 +63,21 @@ func ensureBridge(name string, want netip.Prefix, n *explain.Narrator) (*bridge,
 // configure gives a new bridge its address and brings it up.
 func (b *bridge) configure(name string, n *explain.Narrator) error {
 	addr := netip.PrefixFrom(b.gateway, b.subnet.Bits())
-	n.Stepf(explain.Network, fmt.Sprintf("ip addr add %s dev %s", addr, name),
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip addr add %s dev %s", addr, name)),
 		"give the bridge the gateway address %s: the kernel adds the route to %s through it", addr, b.subnet)
+
 	if err := netlink.AddrAdd(b.link, &netlink.Addr{IPNet: ipNet(addr)}); err != nil {
 		return fmt.Errorf("add %s to bridge %s: %w", addr, name, err)
 	}
 	// route_localnet: a packet from 127.0.0.1 that a DNAT rule sends to a container must leave
 	// through the bridge; by default the kernel drops such packets as "martians" (ip-sysctl).
-	n.Stepf(explain.Network, fmt.Sprintf("sysctl -w net.ipv4.conf.%s.route_localnet=1", name),
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("sysctl -w net.ipv4.conf.%s.route_localnet=1", name)),
 		"let packets from 127.0.0.1 be routed into %s (for published ports reached through 127.0.0.1)", name)
+
 	if err := os.WriteFile(fmt.Sprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", name), []byte("1"), 0o644); err != nil {
 		return fmt.Errorf("set route_localnet on %s: %w", name, err)
 	}
-	n.Step(explain.Network, "bring the bridge up", fmt.Sprintf("ip link set %s up", name))
+	n.Step(explain.Network, explain.Sh(fmt.Sprintf("ip link set %s up", name)), "bring the bridge up")
 	if err := netlink.LinkSetUp(b.link); err != nil {
 		return fmt.Errorf("bring bridge %s up: %w", name, err)
 	}
@@ -166,7 +168,7 @@ func removeBridgeIfUnused(name string, n *explain.Narrator) (bool, error) {
 			return false, nil // another container still uses it
 		}
 	}
-	n.Stepf(explain.Network, "ip link del "+name, "delete the bridge %s: its last container is gone", name)
+	n.Stepf(explain.Network, explain.Sh("ip link del "+name), "delete the bridge %s: its last container is gone", name)
 	if err := netlink.LinkDel(link); err != nil {
 		return false, fmt.Errorf("delete bridge %s: %w", name, err)
 	}

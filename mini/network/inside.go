@@ -18,7 +18,7 @@ import (
 // until it is up) and bind-mounts the /etc files the host side wrote over the root's own.
 func Inside(o Options, root string, n *explain.Narrator) error {
 	if o.NewNamespace() {
-		n.Step(explain.Network, "bring up lo in the new network namespace", "ip link set lo up")
+		n.Step(explain.Network, explain.Sh("ip link set lo up"), "bring up lo in the new network namespace")
 		lo, err := netlink.LinkByName("lo")
 		if err != nil {
 			return fmt.Errorf("find lo in the container: %w", err)
@@ -32,10 +32,10 @@ func Inside(o Options, root string, n *explain.Narrator) error {
 		// A bind mount needs a file to mount on. Mini does not create one: that would change the
 		// root filesystem, which is not this container's alone.
 		if _, err := os.Stat(target); err != nil {
-			n.Stepf(explain.Mount, "", "skip %s: the root filesystem has no file to mount it on", f.Target)
+			n.Stepf(explain.Mount, explain.None, "skip %s: the root filesystem has no file to mount it on", f.Target)
 			continue
 		}
-		n.Stepf(explain.Mount, fmt.Sprintf("mount --bind %s %s", f.Source, target), "mount the container's own %s", f.Target)
+		n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("mount --bind %s %s", f.Source, target)), "mount the container's own %s", f.Target)
 		if err := unix.Mount(f.Source, target, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind-mount %s on %s: %w", f.Source, target, err)
 		}

@@ -44,8 +44,9 @@ func MakePrivate(root string, n *explain.Narrator) error {
 	// A new mount namespace starts with a copy of the host's mounts, and on most hosts (systemd)
 	// they are "shared": a mount made in one namespace is propagated to the others. Without this
 	// step, the container's /proc and /dev would appear on the host. See mount_namespaces(7).
-	n.Step(explain.Mount, "make every mount private, so nothing propagates to or from the host",
-		"mount --make-rprivate /")
+	n.Step(explain.Mount, explain.Sh(
+		"mount --make-rprivate /"), "make every mount private, so nothing propagates to or from the host")
+
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -85,7 +86,7 @@ func noDevices(root string, n *explain.Narrator) error {
 		flags |= unix.MS_RDONLY
 		opts += ",ro"
 	}
-	n.Stepf(explain.Mount, "mount -o "+opts+" "+root, "no device nodes from the root filesystem itself: %s", opts)
+	n.Stepf(explain.Mount, explain.Sh("mount -o "+opts+" "+root), "no device nodes from the root filesystem itself: %s", opts)
 	if err := unix.Mount("", root, "", flags, ""); err != nil {
 		return fmt.Errorf("remount %s nodev: %w", root, err)
 	}
@@ -105,7 +106,7 @@ func protectProc(root string, n *explain.Narrator) error {
 		if err := mount(path, path, "", unix.MS_BIND, "", n); err != nil {
 			return err
 		}
-		n.Stepf(explain.Mount, "mount -o remount,bind,ro,nosuid,nodev,noexec "+path, "make %s read-only", path)
+		n.Stepf(explain.Mount, explain.Sh("mount -o remount,bind,ro,nosuid,nodev,noexec "+path), "make %s read-only", path)
 		// A remount sets all the flags anew: say again nosuid, nodev and noexec, or they are lost.
 		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 		if err := unix.Mount("", path, "", flags, ""); err != nil {
@@ -117,7 +118,7 @@ func protectProc(root string, n *explain.Narrator) error {
 
 // mount is mount(2) with narration and an error that says what was being mounted.
 func mount(source, target, fstype string, flags uintptr, data string, n *explain.Narrator) error {
-	n.Stepf(explain.Mount, mountCommand(source, target, fstype, flags, data), "mount %s on %s", describe(source, fstype), target)
+	n.Stepf(explain.Mount, explain.Sh(mountCommand(source, target, fstype, flags, data)), "mount %s on %s", describe(source, fstype), target)
 	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
 		return fmt.Errorf("mount %s on %s: %w", describe(source, fstype), target, err)
 	}

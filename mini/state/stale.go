@@ -84,7 +84,7 @@ func (r *Root) RemoveStale(n *explain.Narrator) ([]string, error) {
 		if !ok {
 			continue
 		}
-		n.Stepf(explain.Overlay, "rm -rf "+run, "remove %s: its Mini is gone (killed?) and left it behind", run)
+		n.Stepf(explain.Overlay, explain.Sh("rm -rf "+run), "remove %s: its Mini is gone (killed?) and left it behind", run)
 		if err := os.RemoveAll(run); err != nil {
 			errs = append(errs, fmt.Errorf("remove the stale run directory %s: %w", run, err))
 		} else {
