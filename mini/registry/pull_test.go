@@ -1,0 +1,173 @@
+//mini:chapter 06
+
+package registry
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/minikit/kit/mini/image/reference"
+)
+
+func mustParse(t *testing.T, s string) reference.Reference {
+	t.Helper()
+	r, err := reference.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// pushedImage pushes a one- or two-layer image to reg and returns its manifest descriptor and
+// the layout it came from.
+func pushedImage(t *testing.T, reg *testRegistry, repo string, layers ...[]byte) (*layout, v1.Descriptor) {
+	t.Helper()
+	l := newLayout(t)
+	m := l.image(t, "amd64", layers...)
+	l.index(t, m)
+	reg.push(t, l.dir, repo)
+	return l, m
+}
+
+// TestCh06PullOnlyWhatIsMissing pulls from a real registry, then again (no blob fetched), then
+// an image sharing the base layer (only its config and new layer fetched).
+func TestCh06PullOnlyWhatIsMissing(t *testing.T) {
+	reg := startRegistry(t, anonymous)
+	base := tarOf(t, map[string]string{"etc/os-release": "NAME=mini\n"})
+	top := tarOf(t, map[string]string{"app/hello.txt": "hello\n"})
+	_, m1 := pushedImage(t, reg, "base/os:v1", base)
+	_, m2 := pushedImage(t, reg, "team/app:v2", base, top)
+
+	proxy := startProxy(t, reg.host)
+	store := newDirStore(t)
+	c := New(reg.options())
+	res, err := c.Pull(context.Background(), mustParse(t, proxy.host+"/base/os:v1"), store, nil)
+	if err != nil {
+		t.Fatalf("pull: %v\nregistry log:\n%s", err, reg.log.String())
+	}
+	if res.Manifest.Digest != m1.Digest || res.Digest != m1.Digest {
+		t.Errorf("pulled manifest %s (reference resolved to %s), want %s", res.Manifest.Digest, res.Digest, m1.Digest)
+	}
+	if res.Manifest.MediaType != v1.MediaTypeImageManifest || digest.FromBytes(res.Manifest.Bytes) != m1.Digest {
+		t.Errorf("manifest media type %q, bytes with digest %s; want the OCI manifest %s", res.Manifest.MediaType, digest.FromBytes(res.Manifest.Bytes), m1.Digest)
+	}
+	wantBlobs := []string{res.Config.Digest.Encoded(), res.Manifest.Layers[0].Digest.Encoded()}
+	slices.Sort(wantBlobs)
+	if got := store.blobs(t); !slices.Equal(got, wantBlobs) {
+		t.Errorf("store holds %v, want config and layer %v", got, wantBlobs)
+	}
+	if n := len(proxy.blobRequests()); n != 2 || res.Fetched != 1 {
+		t.Errorf("first pull: %d blob requests, %d layers fetched; want 2 (config, layer) and 1", n, res.Fetched)
+	}
+
+	// Again: everything is there, so not one blob is asked for.
+	res, err = New(reg.options()).Pull(context.Background(), mustParse(t, proxy.host+"/base/os:v1"), store, nil)
+	if err != nil {
+		t.Fatalf("second pull: %v", err)
+	}
+	if got := proxy.blobRequests(); len(got) != 0 || res.Existing != 1 || res.Fetched != 0 {
+		t.Errorf("second pull asked for blobs %v (existing %d, fetched %d); want none", got, res.Existing, res.Fetched)
+	}
+
+	// An image on the same base: only its config and its own layer come.
+	res, err = New(reg.options()).Pull(context.Background(), mustParse(t, proxy.host+"/team/app:v2"), store, nil)
+	if err != nil {
+		t.Fatalf("pull team/app: %v", err)
+	}
+	if res.Manifest.Digest != m2.Digest {
+		t.Errorf("pulled %s, want %s", res.Manifest.Digest, m2.Digest)
+	}
+	got := proxy.blobRequests()
+	for _, p := range got {
+		if strings.HasSuffix(p, res.Manifest.Layers[0].Digest.String()) {
+			t.Errorf("the shared base layer was fetched again: %v", got)
+		}
+	}
+	if len(got) != 2 || res.Existing != 1 || res.Fetched != 1 {
+		t.Errorf("pull of the second image asked for %v (existing %d, fetched %d); want its config and its new layer", got, res.Existing, res.Fetched)
+	}
+}
+
+// TestCh06PullDockerSchema2 pulls an image that skopeo pushed in Docker's own format.
+func TestCh06PullDockerSchema2(t *testing.T) {
+	reg := startRegistry(t, anonymous)
+	l := newLayout(t)
+	l.index(t, l.image(t, "amd64", tarOf(t, map[string]string{"hello": "docker\n"})))
+	reg.push(t, l.dir, "docker/style:1", "--format", "v2s2")
+	store := newDirStore(t)
+	res, err := New(reg.options()).Pull(context.Background(), mustParse(t, reg.host+"/docker/style:1"), store, nil)
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if res.Manifest.MediaType != MediaTypeDockerManifest || res.Config.MediaType != MediaTypeDockerConfig || res.Manifest.Layers[0].MediaType != MediaTypeDockerLayer {
+		t.Errorf("media types: manifest %q, config %q, layer %q; want Docker schema 2's", res.Manifest.MediaType, res.Config.MediaType, res.Manifest.Layers[0].MediaType)
+	}
+	if !store.HasBlob(res.Config.Digest) || !store.HasBlob(res.Manifest.Layers[0].Digest) {
+		t.Errorf("store lacks the config or the layer: %v", store.blobs(t))
+	}
+}
+
+// TestCh06PullMultiArch resolves an index to linux/amd64, and says which platforms an index
+// has when it has no amd64 image.
+func TestCh06PullMultiArch(t *testing.T) {
+	reg := startRegistry(t, anonymous)
+	amd64 := linux("amd64")
+
+	l := newLayout(t)
+	want := l.image(t, "amd64", tarOf(t, map[string]string{"arch": "amd64\n"}))
+	l.index(t, l.image(t, "arm64", tarOf(t, map[string]string{"arch": "arm64\n"})), want)
+	reg.push(t, l.dir, "multi/arch:1", "--all")
+	o := reg.options()
+	o.Platform = amd64
+	res, err := New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/arch:1"), newDirStore(t), nil)
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if res.Manifest.Digest != want.Digest {
+		t.Errorf("pulled %s, want the amd64 manifest %s", res.Manifest.Digest, want.Digest)
+	}
+	if res.Digest == res.Manifest.Digest {
+		t.Errorf("the reference's digest is the manifest's (%s); want the index's", res.Digest)
+	}
+
+	l = newLayout(t)
+	l.index(t, l.image(t, "arm64", tarOf(t, map[string]string{"a": "1"})), l.image(t, "s390x", tarOf(t, map[string]string{"b": "2"})))
+	reg.push(t, l.dir, "multi/noamd:1", "--all")
+	store := newDirStore(t)
+	_, err = New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/noamd:1"), store, nil)
+	if err == nil || !strings.Contains(err.Error(), "no image for linux/amd64") || !strings.Contains(err.Error(), "linux/arm64, linux/s390x") {
+		t.Errorf("pull of an index without amd64: %v; want an error naming linux/amd64 and the platforms it has", err)
+	}
+	if b := store.blobs(t); len(b) != 0 {
+		t.Errorf("store holds %v after a failed pull, want nothing", b)
+	}
+}
+
+func linux(arch string) v1.Platform { return v1.Platform{OS: "linux", Architecture: arch} }
+
+// TestCh06PullBasicAuth pulls from a registry behind htpasswd; without a login it is refused
+// with the command to log in.
+func TestCh06PullBasicAuth(t *testing.T) {
+	reg := startRegistry(t, basicAuth)
+	pushedImage(t, reg, "private/app:1", tarOf(t, map[string]string{"secret": "42\n"}))
+	ref := mustParse(t, reg.host+"/private/app:1")
+	if _, err := New(reg.options()).Pull(context.Background(), ref, newDirStore(t), nil); err != nil {
+		t.Fatalf("pull with the login: %v", err)
+	}
+	o := reg.options()
+	o.Credentials = nil
+	_, err := New(o).Pull(context.Background(), ref, newDirStore(t), nil)
+	if err == nil || !strings.Contains(err.Error(), "mini login "+reg.host) {
+		t.Errorf("pull without a login: %v; want an error saying: mini login %s", err, reg.host)
+	}
+	o.Credentials = map[string]Credential{reg.host: {Username: testUser, Password: "wrong"}}
+	_, err = New(o).Pull(context.Background(), ref, newDirStore(t), nil)
+	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("pull with a wrong password: %v; want a refusal that does not print the password", err)
+	}
+}
