@@ -55,11 +55,14 @@ func (v *verifier) goTest(dir string, args ...string) (*testjson.Run, error) {
 	return run, nil
 }
 
-// command prepares the go command in dir. GOWORK=off: each tree is a module of its own and must
+// command prepares the go command in dir, relative to the repository unless absolute. GOWORK=off: each tree is a module of its own and must
 // build without help from a workspace file somewhere above.
 func (v *verifier) command(dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = filepath.Join(v.repo, filepath.FromSlash(dir))
+	if filepath.IsAbs(dir) {
+		cmd.Dir = dir
+	}
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	return cmd
 }

@@ -1,6 +1,8 @@
-// Command verify checks the kit (shared/KIT.md): the generated trees are fresh, every chapter's
-// tests pass with no skips, every exercise builds and passes vet, and every step's tests fail on
-// the stub and pass in the chapter. It is part of the project's test command and runs as root
+// Command verify checks the kit (shared/KIT.md): the generated trees are fresh, no lesson or early
+// hint prints a step's solution before the step passes, every chapter's tests pass with no skips,
+// every exercise builds and passes vet, every step's tests fail on the stub and pass in the
+// chapter, every other chapter test (given code's) passes on the exercise, and every last hint
+// that is Go code passes its step's tests. It is part of the project's test command and runs as root
 // in CI; the chapters' black-box tests need root.
 //
 //	go run ./scripts/verify                 everything

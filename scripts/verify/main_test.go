@@ -19,15 +19,15 @@ const fixture = "../gen/testdata/repo"
 func TestVerifyFixturePasses(t *testing.T) {
 	repo := generated(t)
 	out, code := verify(t, "--repo", repo)
-	if code != 0 || !regexp.MustCompile(`\nverify: 19 passed, 0 failed\n$`).MatchString(out) {
-		t.Errorf("exit %d; want 0 and 19 passed:\n%s", code, out)
+	if code != 0 || !regexp.MustCompile(`\nverify: 20 passed, 0 failed\n$`).MatchString(out) {
+		t.Errorf("exit %d; want 0 and 20 passed:\n%s", code, out)
 	}
 }
 
 func TestVerifyNoTests(t *testing.T) {
 	repo := generated(t)
 	out, code := verify(t, "--repo", repo, "--no-tests", "--chapter", "01")
-	if code != 0 || !strings.HasSuffix(out, "\nverify: 5 passed, 0 failed\n") || strings.Contains(out, "go test") {
+	if code != 0 || !strings.HasSuffix(out, "\nverify: 6 passed, 0 failed\n") || strings.Contains(out, "go test") {
 		t.Errorf("exit %d; want freshness, build and vet only:\n%s", code, out)
 	}
 }
@@ -97,5 +97,47 @@ func regenerate(t *testing.T, repo string) {
 	}
 	if _, err := out.Write(repo); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyLessonsTeach: a lesson that prints a step's solution, an early hint that does, a last
+// hint with the whole answer and a last hint whose code fails the step's tests are all reported,
+// naming the file, the line and the step; a correct code hint passes.
+func TestVerifyLessonsTeach(t *testing.T) {
+	repo := generated(t)
+	write := func(rel, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(repo, filepath.Dir(rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("lessons/02-namespaces/README.md", "# Shout\n\nWrite it like this:\n\n```go\n\treturn str.ToUpper(name) + \"!\", nil\n```\n")
+	write("lessons/02-namespaces/hints.md", "# Hints\n\n## 02.1 Shout\n\n### Hint 1\n\nUse `return str.ToUpper(name) + \"!\", nil`.\n\n### Hint 2\n\n```go\nreturn str.ToLower(name) + \"!\", nil\n```\n")
+	write("lessons/01-chroot/README.md", "# Count\n\nNothing given away; 00.1's line is fine here:\n\n\treturn fmt.Sprintf(\"HELLO %s\", strings.ToUpper(name)), nil\n")
+	write("lessons/01-chroot/hints.md", "# Hints\n\n## 01.1 Count\n\n### Hint 1\n\nA loop.\n\n### Hint 2\n\n```go\nvar parts []string\nfor i := 1; i <= n; i++ {\n\th, err := Hello(name)\n\tif err != nil {\n\t\treturn \"\", err\n\t}\n\tparts = append(parts, strconv.Itoa(i)+\". \"+h)\n}\nreturn strings.Join(parts, \"\\n\"), nil\n```\n")
+	out, code := verify(t, "--repo", repo)
+	for _, want := range []string{
+		`FAIL lessons/02-namespaces/README.md:6: step 02.1: shows a line of the step's solution before it passes: "return str.ToUpper(name) + \"!\", nil"`,
+		`FAIL lessons/02-namespaces/hints.md:7: step 02.1: shows a line of the step's solution before it passes`,
+		"FAIL the last hint of step 02.1, applied to the chapter, fails TestCh02Step1Shout",
+		"PASS the last hint of step 01.1 passes TestCh01Step1Count",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not contain %q", want)
+		}
+	}
+	if code != 1 || strings.Contains(out, "lessons/01-chroot/README.md") {
+		t.Errorf("exit %d; want 1 and nothing about lesson 01:\n%s", code, out)
+	}
+
+	// The whole answer in the last hint.
+	write("lessons/02-namespaces/hints.md", "# Hints\n\n## 02.1 Shout\n\n### Hint 1\n\nstrings.ToUpper\n\n### Hint 2\n\n```go\nreturn str.ToUpper(name) + \"!\", nil\n```\n")
+	out, _ = verify(t, "--repo", repo, "--no-tests", "--chapter", "02")
+	want := "FAIL lessons/02-namespaces/hints.md:9: step 02.1: the last hint (Hint 2) shows every line of the solution"
+	if !strings.Contains(out, want) {
+		t.Errorf("the output does not contain %q:\n%s", want, out)
 	}
 }

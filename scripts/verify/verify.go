@@ -32,6 +32,7 @@ func (v *verifier) verify() {
 		fmt.Fprintln(v.out, "  the remaining checks were not run: regenerate first (go run ./scripts/gen)")
 		return
 	}
+	course := v.lessonsTeach()
 	found := false
 	for _, c := range out.Chapters {
 		if v.only >= 0 && c.Number != v.only {
@@ -47,6 +48,9 @@ func (v *verifier) verify() {
 			chapter = v.chapterTests(c)
 		}
 		v.exercise(c, chapter)
+		if !v.noTests {
+			v.hints(c, course)
+		}
 	}
 	if !found {
 		v.fail(fmt.Sprintf("there is no chapter %02d (the last one is %s)", v.only, out.Chapters[len(out.Chapters)-1].Code()))
@@ -162,6 +166,9 @@ func (v *verifier) exercise(c kit.Chapter, chapter *testjson.Run) {
 	}
 	for _, f := range steps.Judge(c.Code(), list, run, chapter, v.root) {
 		label := fmt.Sprintf("step %s (%s)", f.ID, strings.Join(f.Tests, ", "))
+		if f.ID == steps.Given {
+			label = "given code's test " + strings.Join(f.Tests, ", ")
+		}
 		switch f.Verdict {
 		case steps.Pass:
 			v.pass(label)

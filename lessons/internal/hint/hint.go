@@ -16,6 +16,7 @@ type Step struct {
 	ID    string   // "02.1"
 	Title string   // the rest of the ## line
 	Hints []string // markdown, in the order they are revealed
+	Lines []int    // the line of each hint's "### Hint N" heading in the file
 }
 
 // Load parses the hints file at path.
@@ -71,6 +72,7 @@ func Parse(name, text string) (map[string]*Step, error) {
 				return nil, fmt.Errorf("%s: expected \"### Hint %d\" (hints are numbered 1, 2, ... within a step)", pos, len(cur.Hints)+1)
 			}
 			body = &strings.Builder{}
+			cur.Lines = append(cur.Lines, i+1)
 		case body != nil:
 			body.WriteString(line + "\n")
 		}

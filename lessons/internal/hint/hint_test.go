@@ -14,8 +14,8 @@ func TestParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]*Step{
-		"02.1":  {ID: "02.1", Title: "Pivot the root", Hints: []string{"First.", "```\n## not a section\n```"}},
-		"02.10": {ID: "02.10", Title: "Tenth", Hints: []string{"Ten."}},
+		"02.1":  {ID: "02.1", Title: "Pivot the root", Hints: []string{"First.", "```\n## not a section\n```"}, Lines: []int{7, 11}},
+		"02.10": {ID: "02.10", Title: "Tenth", Hints: []string{"Ten."}, Lines: []int{18}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Parse (-want +got):\n%s", d)

@@ -1,5 +1,7 @@
 // Package steps judges the exercise steps of a chapter: every step has tests, named after it,
-// that fail on the exercise's stub and pass on the chapter's solution.
+// that fail on the exercise's stub and pass on the chapter's solution; every other test of the
+// chapter (TestChNN without a step: a test of given code) passes on the untouched exercise, so a
+// student who has done every step never sees the chapter fail.
 package steps
 
 import (
@@ -60,8 +62,15 @@ func Judge(code string, steps []kit.Step, exercise, chapter *testjson.Run, root 
 		findings = append(findings, judgeStep(s.ID, exercise, chapter, root))
 	}
 	for _, t := range exercise.Tests() {
+		if !t.TopLevel() {
+			continue
+		}
 		m := stepTestRE.FindStringSubmatch(t.Name)
-		if !t.TopLevel() || m == nil || m[1] != code {
+		if m == nil && strings.HasPrefix(t.Name, "TestCh"+code) {
+			findings = append(findings, judgeGiven(t, root))
+			continue
+		}
+		if m == nil || m[1] != code {
 			continue
 		}
 		if id := m[1] + "." + m[2]; !known[id] {
@@ -70,6 +79,29 @@ func Judge(code string, steps []kit.Step, exercise, chapter *testjson.Run, root 
 		}
 	}
 	return findings
+}
+
+// Given is the ID of the findings on tests of given code.
+const Given = "given"
+
+// judgeGiven: a chapter test that names no step tests given code, so it must pass on the
+// exercise as the student gets it. If it fails there, it needs a step: name it after that step.
+func judgeGiven(t *testjson.Test, root bool) Finding {
+	f := Finding{ID: Given, Tests: []string{t.Name}}
+	switch t.Action {
+	case "pass":
+		f.Verdict = Pass
+	case "skip":
+		f.Verdict, f.Why = Skip, []string{t.Name + " skipped on the exercise"}
+		if root {
+			f.Verdict = Fail
+		}
+	default:
+		f.Verdict = Fail
+		f.Why = []string{t.Name + " names no step, so it tests given code, but it fails on the exercise's stubs: " +
+			"name it after the step it needs (TestChNNStepS…), or make it independent of the steps"}
+	}
+	return f
 }
 
 func judgeStep(id string, exercise, chapter *testjson.Run, root bool) Finding {

@@ -55,6 +55,9 @@ func TestVerifyJudge(t *testing.T) {
 			Why: []string{"TestCh02Step10Late does not pass in the chapter"}},
 		{ID: "02.7", Verdict: Fail, Tests: []string{"TestCh02Step7Orphan"},
 			Why: []string{"TestCh02Step7Orphan names step 02.7, which steps.json does not have"}},
+		{ID: Given, Verdict: Pass, Tests: []string{"TestCh02BadInput"}},
+		{ID: Given, Verdict: Fail, Tests: []string{"TestCh02NeedsAStep"},
+			Why: []string{"TestCh02NeedsAStep names no step, so it tests given code, but it fails on the exercise's stubs: name it after the step it needs (TestChNNStepS…), or make it independent of the steps"}},
 	}
 	if diff := cmp.Diff(want, Judge("02", steps, exercise, chapter, false)); diff != "" {
 		t.Errorf("Judge not as root (-want +got):\n%s", diff)
