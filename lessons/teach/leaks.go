@@ -19,7 +19,9 @@ type Leak struct {
 	Why  string
 }
 
-func (l Leak) String() string { return fmt.Sprintf("%s:%d: step %s: %s", l.File, l.Line, l.Step, l.Why) }
+func (l Leak) String() string {
+	return fmt.Sprintf("%s:%d: step %s: %s", l.File, l.Line, l.Step, l.Why)
+}
 
 // Course is what the rules look at: the steps and where the lessons are.
 type Course struct {
