@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -31,8 +32,9 @@ func (c *Client) send(req *http.Request, what string) (*http.Response, error) {
 		dog.Stop()
 		cause := context.Cause(ctx)
 		cancel(nil)
-		if errors.Is(cause, timedOut) {
-			err = cause
+		var ne net.Error
+		if errors.Is(cause, timedOut) || (errors.As(err, &ne) && ne.Timeout()) {
+			return nil, fmt.Errorf("registry %s did not answer within %s (%s %s): is it up, and is the address right?", req.URL.Host, c.opts.Timeout, req.Method, req.URL.Path)
 		}
 		return nil, fmt.Errorf("registry %s did not answer (%s %s): %w: is it up, and is the address right?", req.URL.Host, req.Method, req.URL.Path, err)
 	}
@@ -148,6 +150,8 @@ func (e *Error) Error() string {
 	switch {
 	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
 		return fmt.Sprintf("registry %s refused access to %s%s: log in with: mini login %s", e.Registry, e.subject(), detail, e.Registry)
+	case e.Status == http.StatusNotFound && strings.HasPrefix(e.What, "manifest "):
+		return fmt.Sprintf("no such image: %s%s: check the name and the tag", strings.TrimPrefix(e.What, "manifest "), detail)
 	case e.Status == http.StatusNotFound:
 		return fmt.Sprintf("no such image: registry %s has no %s%s", e.Registry, e.What, detail)
 	case e.Status == http.StatusTooManyRequests:

@@ -34,9 +34,12 @@ func pushedImage(t *testing.T, reg *testRegistry, repo string, layers ...[]byte)
 	return l, m
 }
 
-// TestCh06PullOnlyWhatIsMissing pulls from a real registry, then again (no blob fetched), then
+// Every test here that downloads a blob belongs to step 06.2: each blob passes through the
+// verifyingReader on its way to the store.
+
+// TestCh06Step2PullOnlyWhatIsMissing pulls from a real registry, then again (no blob fetched), then
 // an image sharing the base layer (only its config and new layer fetched).
-func TestCh06PullOnlyWhatIsMissing(t *testing.T) {
+func TestCh06Step2PullOnlyWhatIsMissing(t *testing.T) {
 	reg := startRegistry(t, anonymous)
 	base := tarOf(t, map[string]string{"etc/os-release": "NAME=mini\n"})
 	top := tarOf(t, map[string]string{"app/hello.txt": "hello\n"})
@@ -93,8 +96,8 @@ func TestCh06PullOnlyWhatIsMissing(t *testing.T) {
 	}
 }
 
-// TestCh06PullDockerSchema2 pulls an image that skopeo pushed in Docker's own format.
-func TestCh06PullDockerSchema2(t *testing.T) {
+// TestCh06Step2PullDockerSchema2 pulls an image that skopeo pushed in Docker's own format.
+func TestCh06Step2PullDockerSchema2(t *testing.T) {
 	reg := startRegistry(t, anonymous)
 	l := newLayout(t)
 	l.index(t, l.image(t, "amd64", tarOf(t, map[string]string{"hello": "docker\n"})))
@@ -112,9 +115,8 @@ func TestCh06PullDockerSchema2(t *testing.T) {
 	}
 }
 
-// TestCh06PullMultiArch resolves an index to linux/amd64, and says which platforms an index
-// has when it has no amd64 image.
-func TestCh06PullMultiArch(t *testing.T) {
+// TestCh06Step2PullMultiArch resolves an index to linux/amd64.
+func TestCh06Step2PullMultiArch(t *testing.T) {
 	reg := startRegistry(t, anonymous)
 	amd64 := linux("amd64")
 
@@ -134,12 +136,19 @@ func TestCh06PullMultiArch(t *testing.T) {
 	if res.Digest == res.Manifest.Digest {
 		t.Errorf("the reference's digest is the manifest's (%s); want the index's", res.Digest)
 	}
+}
 
-	l = newLayout(t)
+// TestCh06PullIndexWithoutPlatform says which platforms an index has when it has no image for
+// linux/amd64, and fetches nothing.
+func TestCh06PullIndexWithoutPlatform(t *testing.T) {
+	reg := startRegistry(t, anonymous)
+	o := reg.options()
+	o.Platform = linux("amd64")
+	l := newLayout(t)
 	l.index(t, l.image(t, "arm64", tarOf(t, map[string]string{"a": "1"})), l.image(t, "s390x", tarOf(t, map[string]string{"b": "2"})))
 	reg.push(t, l.dir, "multi/noamd:1", "--all")
 	store := newDirStore(t)
-	_, err = New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/noamd:1"), store, nil)
+	_, err := New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/noamd:1"), store, nil)
 	if err == nil || !strings.Contains(err.Error(), "no image for linux/amd64") || !strings.Contains(err.Error(), "linux/arm64, linux/s390x") {
 		t.Errorf("pull of an index without amd64: %v; want an error naming linux/amd64 and the platforms it has", err)
 	}
@@ -150,24 +159,31 @@ func TestCh06PullMultiArch(t *testing.T) {
 
 func linux(arch string) v1.Platform { return v1.Platform{OS: "linux", Architecture: arch} }
 
-// TestCh06PullBasicAuth pulls from a registry behind htpasswd; without a login it is refused
-// with the command to log in.
-func TestCh06PullBasicAuth(t *testing.T) {
+// TestCh06Step2PullBasicAuth pulls from a registry behind htpasswd with the login.
+func TestCh06Step2PullBasicAuth(t *testing.T) {
 	reg := startRegistry(t, basicAuth)
 	pushedImage(t, reg, "private/app:1", tarOf(t, map[string]string{"secret": "42\n"}))
 	ref := mustParse(t, reg.host+"/private/app:1")
 	if _, err := New(reg.options()).Pull(context.Background(), ref, newDirStore(t), nil); err != nil {
 		t.Fatalf("pull with the login: %v", err)
 	}
+}
+
+// TestCh06PullBasicAuthRefused: without a login, or with a wrong one, the registry refuses, and
+// the error says how to log in and never shows the password.
+func TestCh06PullBasicAuthRefused(t *testing.T) {
+	reg := startRegistry(t, basicAuth)
+	pushedImage(t, reg, "private/app:1", tarOf(t, map[string]string{"secret": "42\n"}))
+	ref := mustParse(t, reg.host+"/private/app:1")
 	o := reg.options()
 	o.Credentials = nil
 	_, err := New(o).Pull(context.Background(), ref, newDirStore(t), nil)
 	if err == nil || !strings.Contains(err.Error(), "mini login "+reg.host) {
 		t.Errorf("pull without a login: %v; want an error saying: mini login %s", err, reg.host)
 	}
-	o.Credentials = map[string]Credential{reg.host: {Username: testUser, Password: "wrong"}}
+	o.Credentials = map[string]Credential{reg.host: {Username: testUser, Password: "wrong-password"}}
 	_, err = New(o).Pull(context.Background(), ref, newDirStore(t), nil)
-	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong") {
+	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("pull with a wrong password: %v; want a refusal that does not print the password", err)
 	}
 }
