@@ -1,0 +1,154 @@
+//mini:chapter 06
+
+package image
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/image/reference"
+	"github.com/minikit/kit/mini/layer"
+	"github.com/minikit/kit/mini/state"
+)
+
+// NewImage is an image whose blobs are in the store (a pull or an import put them there), to be
+// recorded under a name.
+type NewImage struct {
+	// Ref is the name to record: its tag, or, for an image pulled by digest only, name@digest.
+	Ref reference.Reference
+	// Manifest is the image manifest's exact bytes: its sha256 is the manifest digest. Add
+	// stores it as a blob if it is not one yet.
+	Manifest []byte
+	// RepoDigest is what the registry named (the digest `docker images --digests` shows), or "".
+	RepoDigest digest.Digest
+}
+
+// Add records an image: it stores the manifest, checks that the config and every layer blob are
+// there, unpacks each layer the store has not unpacked yet, and only then points the name at
+// the image. Killed halfway, it leaves blobs and maybe whole layers that nothing names yet; the
+// next Add of the same image finds them and finishes.
+func (s *Store) Add(n NewImage) (*Image, error) {
+	m, err := parseManifest(n.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	md := digest.FromBytes(n.Manifest)
+	if !s.HasBlob(md) {
+		if _, _, err := s.putBlob(bytes.NewReader(n.Manifest), md.Encoded(), nil, -1); err != nil {
+			return nil, err
+		}
+	}
+	cb, err := s.readBlob(m.Config.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("the image config: %w (pull the image again)", err)
+	}
+	cfg, err := parseConfig(cb, m)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range m.Layers {
+		if err := s.unpack(l, cfg.RootFS.DiffIDs[i]); err != nil {
+			return nil, err
+		}
+	}
+	key, err := refKey(n.Ref)
+	if err != nil {
+		return nil, err
+	}
+	err = s.updateIndex(func(idx *index) error {
+		idx.Refs[key] = entry{Manifest: md, Config: m.Config.Digest, RepoDigest: n.RepoDigest}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Resolve(key)
+}
+
+// refKey is the index key of a reference: name:tag, or name@digest when there is no tag.
+func refKey(r reference.Reference) (string, error) {
+	if r.Path == "" {
+		return "", errors.New("record an image: the reference has no repository name")
+	}
+	if r.Tag != "" {
+		r.Digest = ""
+	}
+	return r.String(), nil
+}
+
+// layerRecord is layers/<hex>/layer.json: written when the layer is complete, checked by Verify.
+type layerRecord struct {
+	DiffID digest.Digest `json:"diff_id"`
+	Blob   digest.Digest `json:"blob"` // the blob it was unpacked from (one of them: see unpack)
+	Size   layer.Size    `json:"size"`
+}
+
+// unpack unpacks a layer blob into layers/<diffID-hex>/ unless that is there already.
+//
+// The layer goes into a temporary directory first and is renamed into place only when it is
+// complete, its diffID checked and its bytes synced: a layer directory under its real name is
+// always whole, so a killed Mini never leaves a half layer that a container would use. Two Minis
+// unpacking the same layer at once both do the work; the first rename wins and the second
+// discards its copy. Two images can carry the same layer compressed differently (two blobs, one
+// diffID): it is unpacked once, which is why layers are named by diffID and not by blob.
+func (s *Store) unpack(l v1.Descriptor, diffID digest.Digest) error {
+	final := s.layerDir(diffID)
+	if _, err := os.Stat(final); err == nil {
+		return nil
+	}
+	blob, err := os.Open(s.blobPath(l.Digest))
+	if err != nil {
+		return fmt.Errorf("layer %s is not in the store: %w (pull the image again)", short(l.Digest), err)
+	}
+	defer blob.Close()
+	tmp, err := os.MkdirTemp(s.layersDir(), tmpPrefix+short(diffID)+"-")
+	if err != nil {
+		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	fs := filepath.Join(tmp, "fs")
+	if err := os.Mkdir(fs, 0o755); err != nil {
+		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
+	}
+	got, err := layer.Apply(fs, blob)
+	if err != nil {
+		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
+	}
+	if got != diffID {
+		return fmt.Errorf("layer %s: its uncompressed content's sha256 is %s, the image config says %s: refused", short(l.Digest), got, diffID)
+	}
+	size, err := layer.Measure(fs)
+	if err != nil {
+		return err
+	}
+	rec, _ := json.Marshal(layerRecord{DiffID: diffID, Blob: l.Digest, Size: size})
+	if err := os.WriteFile(filepath.Join(tmp, "layer.json"), rec, 0o600); err != nil {
+		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
+	}
+	// syncfs(2): the layer's thousands of files reach the disk in one call before the rename
+	// makes them count, so a power cut cannot leave a complete-looking layer of empty files.
+	if err := unix.Syncfs(int(blob.Fd())); err != nil {
+		return fmt.Errorf("unpack layer %s: syncfs: %w", short(l.Digest), err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
+			return nil // another Mini unpacked it meanwhile; ours is removed by the defer
+		}
+		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
+	}
+	done = true
+	return state.SyncDir(s.layersDir())
+}
