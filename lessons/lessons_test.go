@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -285,7 +287,96 @@ func TestExcerpts(t *testing.T) {
 	f.edit("chapters/00-process/proc/proc.go", `return "hello, " + name, nil`, `return "hi, " + name, nil`)
 	r = f.run("", "excerpts")
 	r.wantCode(t, 1)
-	r.wantOut(t, `FAIL lessons/00-process/README.md:15: chapters/00-process/proc/proc.go: block line 3 "\treturn \"hello, \" + name, nil" differs from file line 14`)
+	r.wantOut(t, `FAIL lessons/00-process/README.md:15: chapters/00-process/proc/proc.go: the solution of step 00.1 (mini/proc/proc.go) is not in this file`)
+
+	f.edit("chapters/00-process/proc/proc.go", `return "hi, " + name, nil`, `return "hello, " + name, nil`)
+	f.edit("lessons/00-process/README.md", "// your code here", "// write it here")
+	r = f.run("", "excerpts")
+	r.wantCode(t, 1)
+	r.wantOut(t, `FAIL lessons/00-process/README.md:15: chapters/00-process/proc/proc.go: block line 4 "\t// write it here" differs from file line 15 "\t// your code here"`)
+}
+
+// TestShowRevealsAnElidedExcerptOnceItsStepPasses: before step 00.1 passes, the lesson shows
+// Greet with the student's part elided; after, the whole function.
+func TestShowRevealsAnElidedExcerptOnceItsStepPasses(t *testing.T) {
+	f := newFixture(t)
+	answer := `return "hello, " + name, nil`
+	r := f.run("", "show", "00")
+	r.wantCode(t, 0)
+	r.wantOut(t, "// TODO(00.1): Return \"hello, \" followed by the name.", "// your code here")
+	if strings.Contains(r.stdout, answer) {
+		t.Errorf("show prints step 00.1's solution before it passes:\n%s", r.stdout)
+	}
+	f.solve("00.1")
+	f.run("", "check", "00").wantCode(t, 1)
+	r = f.run("", "show", "00")
+	r.wantCode(t, 0)
+	r.wantOut(t, "Step 00.1 passes: the reference code in full", answer)
+	if strings.Contains(r.stdout, "your code here") {
+		t.Errorf("show still elides step 00.1 after it passed:\n%s", r.stdout)
+	}
+}
+
+// TestCheckOneStep: check NN.S runs that step's tests only and records that step only.
+func TestCheckOneStep(t *testing.T) {
+	f := newFixture(t)
+	f.solve("00.1")
+	r := f.run("", "check", "00.1")
+	r.wantCode(t, 0)
+	r.wantOut(t, "Checking step 00.1 of chapter process", "-run '^TestCh00Step1([^0-9]|$)'", "Step 00.1: done · PASS", "Check the whole chapter: lessons check 00")
+	if strings.Contains(r.stdout, "00.2") {
+		t.Errorf("check 00.1 judged another step:\n%s", r.stdout)
+	}
+	got := f.progress().Chapters["00"]
+	if got == nil || got.Passed || len(got.Steps) != 1 || got.Steps["00.1"] != "done" {
+		t.Errorf("progress after check 00.1 = %+v; want 00.1 done, nothing else, not passed", got)
+	}
+	r = f.run("", "check", "0.2")
+	r.wantCode(t, 1)
+	r.wantOut(t, "Step 00.2: not started · FAIL", "Next: step 00.2")
+	if got := f.progress().Chapters["00"].Steps; got["00.1"] != "done" || got["00.2"] != "not started" {
+		t.Errorf("progress after check 00.2 = %v; want 00.1 kept done", got)
+	}
+	f.run("", "check", "00.7").wantCode(t, 1)
+}
+
+// TestProgressFileIsReadable: the progress file is 0644 (a temporary file starts 0600), so the
+// student can read what a `sudo lessons check` wrote.
+func TestProgressFileIsReadable(t *testing.T) {
+	f := newFixture(t)
+	f.run("", "hint", "00.1").wantCode(t, 0)
+	st, err := os.Stat(f.path(progress.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("progress file mode %v, want 0644", st.Mode().Perm())
+	}
+}
+
+// TestProgressBelongsToTheSudoUser: run as root under sudo (SUDO_UID/SUDO_GID), the files the
+// tool writes belong to the user who ran sudo, or their next run without sudo loses progress.
+func TestProgressBelongsToTheSudoUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: only root can give a file to another user (run the tests with sudo)")
+	}
+	f := newFixture(t)
+	f.env["SUDO_UID"], f.env["SUDO_GID"] = "4242", "4343"
+	f.run("", "check", "00").wantCode(t, 1)
+	if err := os.Remove(f.path(procFile)); err != nil {
+		t.Fatal(err)
+	}
+	f.run("y\n", "reset", "00").wantCode(t, 0)
+	for _, rel := range []string{progress.FileName, procFile} {
+		st, err := os.Stat(f.path(rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		if sys.Uid != 4242 || sys.Gid != 4343 || st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: owner %d:%d mode %v; want 4242:4343 0644", rel, sys.Uid, sys.Gid, st.Mode().Perm())
+		}
+	}
 }
 
 func TestColor(t *testing.T) {

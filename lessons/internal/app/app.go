@@ -17,6 +17,7 @@ import (
 
 	"github.com/minikit/kit/lessons/internal/check"
 	"github.com/minikit/kit/lessons/internal/course"
+	"github.com/minikit/kit/lessons/internal/progress"
 	"github.com/minikit/kit/lessons/internal/term"
 )
 
@@ -128,6 +129,7 @@ type session struct {
 	Options
 	st     *term.Style
 	course *course.Course
+	owner  *progress.Owner // who the files this tool writes belong to (under sudo: the student)
 }
 
 // action wraps a command's function so it gets a session.
@@ -142,7 +144,7 @@ func action(opts Options, f func(s *session, c *cli.Context) error) cli.ActionFu
 }
 
 func newSession(opts Options, c *cli.Context) (*session, error) {
-	s := &session{Options: opts}
+	s := &session{Options: opts, owner: progress.SudoOwner(opts.Getenv, os.Geteuid())}
 	s.st = term.NewStyle(term.WantColor(c.Bool("no-color"), opts.Getenv, opts.IsTerminal(opts.Stdout)))
 	var err error
 	if repo := c.String("repo"); repo != "" {
@@ -152,6 +154,12 @@ func newSession(opts Options, c *cli.Context) (*session, error) {
 	}
 	return s, err
 }
+
+// load reads the progress file.
+func (s *session) load() (*progress.Progress, error) { return progress.Load(s.course.Root) }
+
+// save writes the progress file, owned by the student also under sudo.
+func (s *session) save(p *progress.Progress) error { return p.Save(s.course.Root, s.owner) }
 
 // printf writes to standard output. Errors writing to the terminal are not worth reporting.
 func (s *session) printf(format string, args ...any) {

@@ -20,11 +20,20 @@ import (
 // checkCmd checks one chapter: exit 0 when it passes, 1 when it fails, 2 when the machine cannot
 // run its tests.
 func checkCmd(s *session, c *cli.Context) error {
-	ch, err := s.chapterArg(c)
+	step := ""
+	var ch *course.Chapter
+	var err error
+	if c.NArg() == 1 && strings.Contains(c.Args().First(), ".") {
+		var st course.Step
+		ch, st, err = s.course.Step(c.Args().First())
+		step = st.ID
+	} else {
+		ch, err = s.chapterArg(c)
+	}
 	if err != nil {
 		return err
 	}
-	passed, err := s.runCheck(c.Context, ch, c.Bool("verbose"))
+	passed, err := s.runCheck(c.Context, ch, step, c.Bool("verbose"))
 	if err != nil {
 		return err
 	}
@@ -51,7 +60,7 @@ func watchCmd(s *session, c *cli.Context) error {
 		if len(changed) > 0 {
 			s.printf("%s saved %s\n", time.Now().Format("15:04:05"), s.rel(dir, changed))
 		}
-		if _, err := s.runCheck(ctx, ch, c.Bool("verbose")); err != nil {
+		if _, err := s.runCheck(ctx, ch, "", c.Bool("verbose")); err != nil {
 			if ctx.Err() == nil {
 				stop = err
 			}
@@ -63,11 +72,17 @@ func watchCmd(s *session, c *cli.Context) error {
 	return stop
 }
 
-// runCheck runs the check, records it in the progress file and prints the report.
-func (s *session) runCheck(ctx context.Context, ch *course.Chapter, verbose bool) (bool, error) {
-	s.printf("%s %s %s\n", s.st.Title.Sprint("Checking chapter "+ch.Num), ch.Name, s.st.Faint.Sprint("in "+s.course.Rel(s.course.ExerciseDir(ch))))
-	s.printf("%s\n\n", s.st.Faint.Sprintf("go build ./... && go test -json -count=1 -run '^TestCh%s' ./...", ch.Num))
-	opts := check.Options{Go: s.Go, Machine: s.Machine}
+// runCheck runs the check of a chapter (or of one of its steps), records it in the progress file
+// and prints the report.
+func (s *session) runCheck(ctx context.Context, ch *course.Chapter, step string, verbose bool) (bool, error) {
+	what, pattern := "chapter "+ch.Num, "^TestCh"+ch.Num
+	if step != "" {
+		_, n, _ := strings.Cut(step, ".")
+		what, pattern = "step "+step+" of chapter", fmt.Sprintf("^TestCh%sStep%s([^0-9]|$)", ch.Num, n)
+	}
+	s.printf("%s %s %s\n", s.st.Title.Sprint("Checking "+what), ch.Name, s.st.Faint.Sprint("in "+s.course.Rel(s.course.ExerciseDir(ch))))
+	s.printf("%s\n\n", s.st.Faint.Sprintf("go build ./... && go test -json -count=1 -run '%s' ./...", pattern))
+	opts := check.Options{Go: s.Go, Machine: s.Machine, Step: step}
 	live := !verbose && s.IsTerminal(s.Stdout)
 	ended := 0
 	switch {
@@ -102,13 +117,31 @@ func (s *session) runCheck(ctx context.Context, ch *course.Chapter, verbose bool
 
 // record rebuilds the chapter's entry in the progress file from the report.
 func (s *session) record(rep *check.Report) error {
-	p := progress.Load(s.course.Root)
+	p, err := s.load()
+	if err != nil {
+		return err
+	}
+	if rep.Step != "" {
+		// One step was checked: the others keep what the last check found, and the chapter
+		// passes only when a whole check says so.
+		entry := p.Chapters[rep.Chapter.Num]
+		if entry == nil {
+			entry = &progress.Chapter{Checked: rep.Started.UTC().Truncate(time.Second), Steps: map[string]string{}}
+			p.Chapters[rep.Chapter.Num] = entry
+		}
+		status := rep.StepStatus()[rep.Step]
+		entry.Steps[rep.Step] = string(status)
+		if status != check.Done {
+			entry.Passed = false
+		}
+		return s.save(p)
+	}
 	entry := &progress.Chapter{Checked: rep.Started.UTC().Truncate(time.Second), Passed: rep.Passed, Steps: map[string]string{}}
 	for id, status := range rep.StepStatus() {
 		entry.Steps[id] = string(status)
 	}
 	p.Chapters[rep.Chapter.Num] = entry
-	return p.Save(s.course.Root)
+	return s.save(p)
 }
 
 // chapterArg is the chapter named by the command's argument, or else the first that has not passed.
@@ -126,7 +159,11 @@ func (s *session) chapterArg(c *cli.Context) (*course.Chapter, error) {
 	if len(chapters) == 0 {
 		return nil, fmt.Errorf("%s has no exercises yet: run `go run ./scripts/gen` first", s.course.Root)
 	}
-	if ch := firstNotPassed(chapters, progress.Load(s.course.Root)); ch != nil {
+	p, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	if ch := firstNotPassed(chapters, p); ch != nil {
 		return ch, nil
 	}
 	return chapters[len(chapters)-1], nil

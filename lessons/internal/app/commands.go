@@ -33,7 +33,7 @@ func newApp(opts Options) *cli.App {
 				Action: action(opts, show), BashComplete: complete(opts, false),
 			},
 			{
-				Name: "check", Usage: "build your exercise and run chapter NN's tests (default: the first chapter not done)", ArgsUsage: "[NN]",
+				Name: "check", Usage: "build your exercise and run chapter NN's tests, or only step NN.S's (default: the first chapter not done)", ArgsUsage: "[NN|NN.S]",
 				Flags:  []cli.Flag{&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "name every test as it ends"}},
 				Action: action(opts, checkCmd), BashComplete: complete(opts, false),
 			},

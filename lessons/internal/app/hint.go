@@ -10,7 +10,6 @@ import (
 
 	"github.com/minikit/kit/lessons/internal/hint"
 	"github.com/minikit/kit/lessons/internal/markdown"
-	"github.com/minikit/kit/lessons/internal/progress"
 )
 
 // hintCmd reveals a step's hints one at a time: each call shows one more, and the progress file
@@ -37,7 +36,10 @@ func hintCmd(s *session, c *cli.Context) error {
 		return fmt.Errorf("step %s has no hints yet: %s has no \"## %s\" section", step.ID, s.course.Rel(path), step.ID)
 	}
 
-	p := progress.Load(s.course.Root)
+	p, err := s.load()
+	if err != nil {
+		return err
+	}
 	shown := min(p.Hints[step.ID], len(h.Hints))
 	n := min(shown+1, len(h.Hints))
 	if c.Bool("all") {
@@ -45,7 +47,7 @@ func hintCmd(s *session, c *cli.Context) error {
 	}
 	if n > p.Hints[step.ID] {
 		p.Hints[step.ID] = n
-		if err := p.Save(s.course.Root); err != nil {
+		if err := s.save(p); err != nil {
 			return err
 		}
 	}

@@ -24,7 +24,10 @@ func list(s *session, c *cli.Context) error {
 	if len(chapters) == 0 {
 		return fmt.Errorf("%s has no exercises yet: run `go run ./scripts/gen` first", s.course.Root)
 	}
-	p := progress.Load(s.course.Root)
+	p, err := s.load()
+	if err != nil {
+		return err
+	}
 	total, done := 0, 0
 	for _, ch := range chapters {
 		for _, st := range ch.Steps {

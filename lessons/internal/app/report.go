@@ -43,15 +43,27 @@ func (s *session) report(rep *check.Report) {
 	if rep.Passed {
 		verdict = s.st.Pass.Sprint("PASS")
 	}
-	s.printf("\nChapter %s: %d of %d steps done · %s %s\n", rep.Chapter.Num, done, len(rep.Steps), verdict, s.st.Faint.Sprintf("(%.1fs)", rep.Elapsed.Seconds()))
+	took := s.st.Faint.Sprintf("(%.1fs)", rep.Elapsed.Seconds())
+	switch {
+	case rep.Step != "":
+		s.printf("\nStep %s: %s · %s %s\n", rep.Step, rep.Steps[0].Status, verdict, took)
+	case done == len(rep.Steps) && !rep.Passed:
+		// Every step is done, so what fails is given code or the build: say so rather than
+		// "3 of 3 steps done · FAIL", which reads like a contradiction.
+		s.printf("\nChapter %s: all %d steps done, but other tests of the chapter fail · %s %s\n", rep.Chapter.Num, done, verdict, took)
+	default:
+		s.printf("\nChapter %s: %d of %d steps done · %s %s\n", rep.Chapter.Num, done, len(rep.Steps), verdict, took)
+	}
 
 	switch next := rep.FirstUnfinished(); {
+	case rep.Passed && rep.Step != "":
+		s.printf("Step %s passes. Check the whole chapter: %s\n", rep.Step, s.cmd("check "+rep.Chapter.Num))
 	case rep.Passed:
 		s.passed(rep)
 	case next != nil:
 		s.nextStep(exDir, rep, next)
 	default:
-		s.printf("Every step's tests pass, but the chapter does not: fix what is shown above.\n")
+		s.printf("Every step's tests pass, but the chapter does not: the tests above check code the chapter gives you (or the build); your steps may have changed it. Fix what is shown above.\n")
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/lessons/internal/course"
-	"github.com/minikit/kit/lessons/internal/progress"
 	"github.com/minikit/kit/lessons/internal/vcs"
 )
 
@@ -54,12 +53,18 @@ func reset(s *session, c *cli.Context) error {
 		if err := os.WriteFile(dst, committed[f], 0o644); err != nil {
 			return fmt.Errorf("reset %s: %w", what, err)
 		}
+		if err := s.owner.Give(dst); err != nil { // a file that was deleted is new, root's under sudo
+			return fmt.Errorf("reset %s: %w", what, err)
+		}
 		s.printf("Restored %s\n", path.Join(exDir, f))
 	}
 	// The chapter's entry described the files as they were; the next check rebuilds it.
-	p := progress.Load(s.course.Root)
+	p, err := s.load()
+	if err != nil {
+		return err
+	}
 	delete(p.Chapters, ch.Num)
-	return p.Save(s.course.Root)
+	return s.save(p)
 }
 
 // resetTarget resolves "NN" or "NN.S" to the chapter, the files to restore (relative to the

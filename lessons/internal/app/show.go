@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/lessons/internal/excerpt"
 	"github.com/minikit/kit/lessons/internal/markdown"
+	"github.com/minikit/kit/lessons/internal/progress"
+	"github.com/minikit/kit/lessons/teach"
 )
 
 // show renders a chapter's lesson for the terminal, through the pager when it is one.
@@ -30,9 +33,56 @@ func show(s *session, c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the lesson: %w", err)
 	}
-	text := markdown.Render(string(src), s.st)
+	lesson, err := s.reveal(path, string(src))
+	if err != nil {
+		return err
+	}
+	text := markdown.Render(lesson, s.st)
 	text += fmt.Sprintf("\n%s\nWrite the steps in %s, then run %s.\n", s.st.Faint.Sprint("────"), s.course.Rel(s.course.ExerciseDir(ch)), s.cmd("check "+ch.Num))
 	return s.page(text)
+}
+
+// reveal replaces each elided excerpt whose steps all pass (as the progress file records) by the
+// full code: the lesson shows the code around a step until the student has written it, and the
+// reference solution after.
+func (s *session) reveal(path, src string) (string, error) {
+	excerpts, _ := excerpt.ParseText(s.course.Rel(path), src)
+	p, err := s.load()
+	if err != nil {
+		return "", err
+	}
+	var steps teach.Steps
+	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
+	for i := len(excerpts) - 1; i >= 0; i-- {
+		ex := excerpts[i]
+		if len(ex.Elide) == 0 || !allDone(p, ex.Elide) {
+			continue
+		}
+		if steps == nil {
+			if steps, err = teach.Load(s.course.Root); err != nil {
+				return "", err
+			}
+		}
+		full, err := excerpt.Reveal(s.course.Root, ex, steps)
+		if err != nil {
+			return "", err // the excerpt check (lessons excerpts, go test ./lessons) says what to fix
+		}
+		note := fmt.Sprintf("*Step %s passes: the reference code in full, to compare with yours.*", strings.Join(ex.Elide, ", "))
+		block := append([]string{note, "", lines[ex.Open]}, full...)
+		lines = append(lines[:ex.Open], append(block, lines[ex.Close:]...)...)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// allDone reports whether the progress file records every one of the steps as done.
+func allDone(p *progress.Progress, ids []string) bool {
+	for _, id := range ids {
+		num, _, _ := strings.Cut(id, ".")
+		if p.StepStatus(num, id) != "done" {
+			return false
+		}
+	}
+	return true
 }
 
 // excerpts checks every code excerpt in the lessons against the file it quotes.

@@ -11,7 +11,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/lessons/internal/diff"
-	"github.com/minikit/kit/lessons/internal/progress"
 	"github.com/minikit/kit/lessons/internal/term"
 )
 
@@ -26,7 +25,10 @@ func solution(s *session, c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p := progress.Load(s.course.Root)
+	p, err := s.load()
+	if err != nil {
+		return err
+	}
 	if !c.Bool("peek") && !p.Passed(ch.Num) {
 		why := "it has not been checked yet"
 		if p.Chapters[ch.Num] != nil {

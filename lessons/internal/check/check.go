@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/minikit/kit/lessons/internal/course"
@@ -24,6 +25,9 @@ type Options struct {
 	Machine func() error
 	// OnTest, if not nil, is called as each test ends.
 	OnTest func(gotest.Result)
+	// Step, if not empty, checks only that step of the chapter ("03.1"): its tests alone run,
+	// and the report judges it alone.
+	Step string
 }
 
 // NotReadyError means the tests cannot run on this machine; nothing was built or run.
@@ -55,6 +59,23 @@ func Run(ctx context.Context, c *course.Course, ch *course.Chapter, opts Options
 	}
 	dir := c.ExerciseDir(ch)
 	rep := &Report{Chapter: ch, Dir: dir, Started: time.Now()}
+	pattern := "^TestCh" + ch.Num
+	if opts.Step != "" {
+		one := *ch
+		one.Steps = nil
+		for _, s := range ch.Steps {
+			if s.ID == opts.Step {
+				one.Steps = append(one.Steps, s)
+			}
+		}
+		if len(one.Steps) != 1 {
+			return nil, fmt.Errorf("step %s is not a step of chapter %s", opts.Step, ch.Num)
+		}
+		_, n, _ := strings.Cut(opts.Step, ".")
+		// The step number followed by a non-digit or nothing: step 1 is not step 10.
+		pattern = fmt.Sprintf("^TestCh%sStep%s([^0-9]|$)", ch.Num, n)
+		rep.Chapter, rep.Step = &one, opts.Step
+	}
 
 	build, buildErr := command(ctx, goCmd, dir, "build", "./...").CombinedOutput()
 	if buildErr != nil {
@@ -66,7 +87,7 @@ func Run(ctx context.Context, c *course.Course, ch *course.Chapter, opts Options
 		rep.Compile = relativeTo(dir, gotest.CompileErrors(rep.BuildOutput))
 	}
 
-	test := command(ctx, goCmd, dir, "test", "-json", "-count=1", "-run", "^TestCh"+ch.Num, "./...")
+	test := command(ctx, goCmd, dir, "test", "-json", "-count=1", "-run", pattern, "./...")
 	var stderr bytes.Buffer
 	test.Stderr = &stderr
 	stdout, err := test.StdoutPipe()

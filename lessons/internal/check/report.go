@@ -19,8 +19,9 @@ const (
 
 // Report is the outcome of checking one chapter.
 type Report struct {
-	Chapter *course.Chapter
-	Dir     string // the exercise directory
+	Chapter *course.Chapter // with only the checked step when Step is set
+	Step    string          // the one step checked ("03.1"), or "" for the whole chapter
+	Dir     string          // the exercise directory
 	Started time.Time
 	Elapsed time.Duration
 
