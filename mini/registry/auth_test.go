@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/minikit/kit/mini/explain"
+
+	"github.com/minikit/kit/mini/registry/registrytest"
 )
 
 // The tests of step 06.1, the token dance. They stop at the manifest, so they need no blob
@@ -24,7 +26,7 @@ func TestCh06Step1FetchToken(t *testing.T) {
 	var got *http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r
-		if u, p, ok := r.BasicAuth(); ok && (u != testUser || p != testPassword) {
+		if u, p, ok := r.BasicAuth(); ok && (u != registrytest.User || p != registrytest.Password) {
 			http.Error(w, "wrong login", http.StatusUnauthorized)
 			return
 		}
@@ -53,15 +55,15 @@ func TestCh06Step1FetchToken(t *testing.T) {
 		t.Error("an anonymous token request sent a login")
 	}
 
-	token, err = c.fetchToken(context.Background(), realm, "registry.example", "repository:team/app:pull", Credential{Username: testUser, Password: testPassword})
+	token, err = c.fetchToken(context.Background(), realm, "registry.example", "repository:team/app:pull", Credential{Username: registrytest.User, Password: registrytest.Password})
 	if err != nil || token != "the-token" {
 		t.Fatalf("token with a login: %q, %v", token, err)
 	}
-	if u, p, ok := got.BasicAuth(); !ok || u != testUser || p != testPassword {
+	if u, p, ok := got.BasicAuth(); !ok || u != registrytest.User || p != registrytest.Password {
 		t.Errorf("the login was not sent as basic auth (got %q, %v)", u, ok)
 	}
 
-	_, err = c.fetchToken(context.Background(), realm, "registry.example", "repository:team/app:pull", Credential{Username: testUser, Password: "wrong-password"})
+	_, err = c.fetchToken(context.Background(), realm, "registry.example", "repository:team/app:pull", Credential{Username: registrytest.User, Password: "wrong-password"})
 	if err == nil || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("wrong login: %v; want an error that does not show the password", err)
 	}
@@ -78,11 +80,11 @@ func TestCh06Step1FetchToken(t *testing.T) {
 // TestCh06Step1TokenAnonymous: the real registry behind token auth answers 401 with a Bearer
 // challenge; an anonymous token for the repository's pull scope opens the manifest.
 func TestCh06Step1TokenAnonymous(t *testing.T) {
-	reg := startRegistry(t, tokenAuth)
-	_, m := pushedImage(t, reg, "tok/app:1", tarOf(t, map[string]string{"a": "1"}))
-	o := reg.options()
+	reg := registrytest.Start(t, registrytest.Token)
+	_, m := pushedImage(t, reg, "tok/app:1", registrytest.Tar(t, map[string]string{"a": "1"}))
+	o := options(reg)
 	o.Credentials = nil
-	ref := mustParse(t, reg.host+"/tok/app:1")
+	ref := mustParse(t, reg.Host+"/tok/app:1")
 	_, top, err := New(o).resolve(context.Background(), ref, "")
 	if err != nil {
 		t.Fatalf("resolve %s anonymously: %v", ref, err)
@@ -90,34 +92,34 @@ func TestCh06Step1TokenAnonymous(t *testing.T) {
 	if top.digest != m.Digest {
 		t.Errorf("got manifest %s, want %s", top.digest, m.Digest)
 	}
-	if !slices.Contains(reg.tokens.scopes(), "repository:tok/app:pull") {
-		t.Errorf("the token server was asked for scopes %v; want repository:tok/app:pull", reg.tokens.scopes())
+	if !slices.Contains(reg.Tokens.Scopes(), "repository:tok/app:pull") {
+		t.Errorf("the token server was asked for scopes %v; want repository:tok/app:pull", reg.Tokens.Scopes())
 	}
 }
 
 // TestCh06Step1TokenLogin: with a login, the token request carries it; with a wrong one the
 // token server refuses, and the password is never shown, not even in --explain.
 func TestCh06Step1TokenLogin(t *testing.T) {
-	reg := startRegistry(t, tokenAuth)
-	pushedImage(t, reg, "tok/private:1", tarOf(t, map[string]string{"a": "1"}))
-	ref := mustParse(t, reg.host+"/tok/private:1")
+	reg := registrytest.Start(t, registrytest.Token)
+	pushedImage(t, reg, "tok/private:1", registrytest.Tar(t, map[string]string{"a": "1"}))
+	ref := mustParse(t, reg.Host+"/tok/private:1")
 	var narration bytes.Buffer
-	o := reg.options()
+	o := options(reg)
 	o.Explain = explain.New(&narration, false)
 	if _, _, err := New(o).resolve(context.Background(), ref, ""); err != nil {
 		t.Fatalf("resolve with the login: %v", err)
 	}
 	n := narration.String()
-	if !strings.Contains(n, "curl") || !strings.Contains(n, "scope=repository") || !strings.Contains(n, testUser+":REDACTED") || !strings.Contains(n, "Bearer $TOKEN") {
+	if !strings.Contains(n, "curl") || !strings.Contains(n, "scope=repository") || !strings.Contains(n, registrytest.User+":REDACTED") || !strings.Contains(n, "Bearer $TOKEN") {
 		t.Errorf("--explain should show the token request and the manifest request as curl, login redacted:\n%s", n)
 	}
-	if strings.Contains(n, testPassword) || strings.Contains(n, "eyJ") {
+	if strings.Contains(n, registrytest.Password) || strings.Contains(n, "eyJ") {
 		t.Errorf("--explain shows a password or a token:\n%s", n)
 	}
 
-	o.Credentials = map[string]Credential{reg.host: {Username: testUser, Password: "wrong-password"}}
+	o.Credentials = map[string]Credential{reg.Host: {Username: registrytest.User, Password: "wrong-password"}}
 	_, _, err := New(o).resolve(context.Background(), ref, "")
-	if err == nil || strings.Contains(err.Error(), "wrong-password") || !strings.Contains(err.Error(), reg.host) {
+	if err == nil || strings.Contains(err.Error(), "wrong-password") || !strings.Contains(err.Error(), reg.Host) {
 		t.Errorf("wrong login: %v; want an error naming the registry, without the password", err)
 	}
 }
@@ -125,10 +127,10 @@ func TestCh06Step1TokenLogin(t *testing.T) {
 // TestCh06Step1PullTokenAuth pulls a whole image through the token dance (its blobs need step
 // 06.2 too).
 func TestCh06Step1PullTokenAuth(t *testing.T) {
-	reg := startRegistry(t, tokenAuth)
-	_, m := pushedImage(t, reg, "tok/full:1", tarOf(t, map[string]string{"a": "1"}), tarOf(t, map[string]string{"b": "2"}))
+	reg := registrytest.Start(t, registrytest.Token)
+	_, m := pushedImage(t, reg, "tok/full:1", registrytest.Tar(t, map[string]string{"a": "1"}), registrytest.Tar(t, map[string]string{"b": "2"}))
 	store := newDirStore(t)
-	res, err := New(reg.options()).Pull(context.Background(), mustParse(t, reg.host+"/tok/full:1"), store, nil)
+	res, err := New(options(reg)).Pull(context.Background(), mustParse(t, reg.Host+"/tok/full:1"), store, nil)
 	if err != nil {
 		t.Fatalf("pull: %v", err)
 	}

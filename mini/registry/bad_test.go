@@ -10,6 +10,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/minikit/kit/mini/registry/registrytest"
 )
 
 // TestCh06PullBadInput: a registry that answers 401, 404 or 500, hangs, or serves a manifest
@@ -101,7 +103,7 @@ func TestCh06PullBadInput(t *testing.T) {
 
 // serveManifest answers manifest requests with m.
 func serveManifest(t *testing.T, m v1.Manifest) func(w http.ResponseWriter, r *http.Request) bool {
-	body := jsonBody(t, m)
+	body := registrytest.JSON(t, m)
 	return func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.Contains(r.URL.Path, "/manifests/") {
 			w.Header().Set("Content-Type", m.MediaType)

@@ -13,6 +13,8 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/minikit/kit/mini/registry/registrytest"
 )
 
 // fakeRegistry is a registry in the test process that misbehaves on demand: it serves one
@@ -31,12 +33,12 @@ type fakeRegistry struct {
 func startFake(t *testing.T) *fakeRegistry {
 	t.Helper()
 	f := &fakeRegistry{blobs: map[digest.Digest][]byte{}}
-	layer := gzipped(t, tarOf(t, map[string]string{"hello": "fake\n"}))
-	cfg := mustJSON(t, v1.Image{Platform: linux("amd64")})
+	layer := registrytest.Gzip(t, registrytest.Tar(t, map[string]string{"hello": "fake\n"}))
+	cfg := registrytest.JSON(t, v1.Image{Platform: linux("amd64")})
 	f.layer = v1.Descriptor{MediaType: v1.MediaTypeImageLayerGzip, Digest: digest.FromBytes(layer), Size: int64(len(layer))}
 	f.config = v1.Descriptor{MediaType: v1.MediaTypeImageConfig, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
 	f.blobs[f.layer.Digest], f.blobs[f.config.Digest] = layer, cfg
-	f.manifest = mustJSON(t, v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: f.config, Layers: []v1.Descriptor{f.layer}})
+	f.manifest = registrytest.JSON(t, v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: f.config, Layers: []v1.Descriptor{f.layer}})
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	f.host = strings.TrimPrefix(srv.URL, "http://")
@@ -81,5 +83,3 @@ func hang(t *testing.T) chan struct{} {
 	t.Cleanup(func() { close(ch) })
 	return ch
 }
-
-func jsonBody(t *testing.T, v any) []byte { return mustJSON(t, v) }

@@ -10,32 +10,34 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/minikit/kit/mini/registry/registrytest"
 )
 
 // TestCh06LoginBasic checks a login against an htpasswd registry before it is saved.
 func TestCh06LoginBasic(t *testing.T) {
-	reg := startRegistry(t, basicAuth)
+	reg := registrytest.Start(t, registrytest.Basic)
 	c := New(Options{})
-	if err := c.Login(context.Background(), reg.host, Credential{Username: testUser, Password: testPassword}); err != nil {
+	if err := c.Login(context.Background(), reg.Host, Credential{Username: registrytest.User, Password: registrytest.Password}); err != nil {
 		t.Fatalf("login: %v", err)
 	}
-	err := New(Options{}).Login(context.Background(), reg.host, Credential{Username: testUser, Password: "wrong-password"})
+	err := New(Options{}).Login(context.Background(), reg.Host, Credential{Username: registrytest.User, Password: "wrong-password"})
 	if err == nil || !strings.Contains(err.Error(), "wrong user name or password") || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("wrong login: %v; want a refusal that does not show the password", err)
 	}
-	anon := startRegistry(t, anonymous)
-	if err := New(Options{}).Login(context.Background(), anon.host, Credential{Username: "x", Password: "y"}); !errors.Is(err, ErrNoLogin) {
+	anon := registrytest.Start(t, registrytest.Anonymous)
+	if err := New(Options{}).Login(context.Background(), anon.Host, Credential{Username: "x", Password: "y"}); !errors.Is(err, ErrNoLogin) {
 		t.Errorf("login to a registry without auth: %v; want ErrNoLogin", err)
 	}
 }
 
 // TestCh06Step1LoginToken checks a login against a token server.
 func TestCh06Step1LoginToken(t *testing.T) {
-	reg := startRegistry(t, tokenAuth)
-	if err := New(Options{}).Login(context.Background(), reg.host, Credential{Username: testUser, Password: testPassword}); err != nil {
+	reg := registrytest.Start(t, registrytest.Token)
+	if err := New(Options{}).Login(context.Background(), reg.Host, Credential{Username: registrytest.User, Password: registrytest.Password}); err != nil {
 		t.Fatalf("login: %v", err)
 	}
-	err := New(Options{}).Login(context.Background(), reg.host, Credential{Username: testUser, Password: "wrong-password"})
+	err := New(Options{}).Login(context.Background(), reg.Host, Credential{Username: registrytest.User, Password: "wrong-password"})
 	if err == nil || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("wrong login: %v; want a refusal that does not show the password", err)
 	}
@@ -82,7 +84,7 @@ func TestCh06Config(t *testing.T) {
 	dir := t.TempDir()
 	write := func(s string) string {
 		p := filepath.Join(dir, "config.json")
-		writeFile(t, p, []byte(s))
+		registrytest.WriteFile(t, p, []byte(s))
 		return p
 	}
 	c, err := LoadConfig(write(`{"registry-mirrors": ["https://mirror.example"], "insecure-registries": ["10.0.0.0/8", "myreg:5000"]}`))
@@ -116,13 +118,13 @@ func TestCh06Config(t *testing.T) {
 
 // TestCh06Catalog lists the repositories a registry has.
 func TestCh06Catalog(t *testing.T) {
-	reg := startRegistry(t, anonymous)
-	l := newLayout(t)
-	l.index(t, l.image(t, "amd64", tarOf(t, map[string]string{"a": "1"})))
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	l := registrytest.NewLayout(t)
+	l.Index(t, l.Image(t, "amd64", registrytest.Tar(t, map[string]string{"a": "1"})))
 	for _, repo := range []string{"tools/alpha:1", "tools/beta:1", "other:1"} {
-		reg.push(t, l.dir, repo)
+		reg.Push(t, l.Dir, repo)
 	}
-	got, err := New(Options{}).Catalog(context.Background(), reg.host, "tools")
+	got, err := New(Options{}).Catalog(context.Background(), reg.Host, "tools")
 	if err != nil || !slices.Equal(got, []string{"tools/alpha", "tools/beta"}) {
 		t.Errorf("catalog: %v, %v; want tools/alpha and tools/beta", got, err)
 	}
@@ -130,9 +132,9 @@ func TestCh06Catalog(t *testing.T) {
 
 // TestCh06Step2PullThroughMirror pulls a docker.io image from a mirror, never from Docker Hub.
 func TestCh06Step2PullThroughMirror(t *testing.T) {
-	reg := startRegistry(t, anonymous)
-	_, m := pushedImage(t, reg, "library/tiny:1", tarOf(t, map[string]string{"a": "1"}))
-	c := New(Options{Mirrors: []string{"http://" + reg.host}})
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	_, m := pushedImage(t, reg, "library/tiny:1", registrytest.Tar(t, map[string]string{"a": "1"}))
+	c := New(Options{Mirrors: []string{"http://" + reg.Host}})
 	res, err := c.Pull(context.Background(), mustParse(t, "tiny:1"), newDirStore(t), nil)
 	if err != nil || res.Manifest.Digest != m.Digest {
 		t.Fatalf("pull tiny:1 through the mirror: %v", err)

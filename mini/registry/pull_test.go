@@ -12,6 +12,8 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/minikit/kit/mini/image/reference"
+
+	"github.com/minikit/kit/mini/registry/registrytest"
 )
 
 func mustParse(t *testing.T, s string) reference.Reference {
@@ -25,12 +27,12 @@ func mustParse(t *testing.T, s string) reference.Reference {
 
 // pushedImage pushes a one- or two-layer image to reg and returns its manifest descriptor and
 // the layout it came from.
-func pushedImage(t *testing.T, reg *testRegistry, repo string, layers ...[]byte) (*layout, v1.Descriptor) {
+func pushedImage(t *testing.T, reg *registrytest.Registry, repo string, layers ...[]byte) (*registrytest.Layout, v1.Descriptor) {
 	t.Helper()
-	l := newLayout(t)
-	m := l.image(t, "amd64", layers...)
-	l.index(t, m)
-	reg.push(t, l.dir, repo)
+	l := registrytest.NewLayout(t)
+	m := l.Image(t, "amd64", layers...)
+	l.Index(t, m)
+	reg.Push(t, l.Dir, repo)
 	return l, m
 }
 
@@ -40,18 +42,18 @@ func pushedImage(t *testing.T, reg *testRegistry, repo string, layers ...[]byte)
 // TestCh06Step2PullOnlyWhatIsMissing pulls from a real registry, then again (no blob fetched), then
 // an image sharing the base layer (only its config and new layer fetched).
 func TestCh06Step2PullOnlyWhatIsMissing(t *testing.T) {
-	reg := startRegistry(t, anonymous)
-	base := tarOf(t, map[string]string{"etc/os-release": "NAME=mini\n"})
-	top := tarOf(t, map[string]string{"app/hello.txt": "hello\n"})
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	base := registrytest.Tar(t, map[string]string{"etc/os-release": "NAME=mini\n"})
+	top := registrytest.Tar(t, map[string]string{"app/hello.txt": "hello\n"})
 	_, m1 := pushedImage(t, reg, "base/os:v1", base)
 	_, m2 := pushedImage(t, reg, "team/app:v2", base, top)
 
-	proxy := startProxy(t, reg.host)
+	proxy := registrytest.StartProxy(t, reg.Host)
 	store := newDirStore(t)
-	c := New(reg.options())
-	res, err := c.Pull(context.Background(), mustParse(t, proxy.host+"/base/os:v1"), store, nil)
+	c := New(options(reg))
+	res, err := c.Pull(context.Background(), mustParse(t, proxy.Host+"/base/os:v1"), store, nil)
 	if err != nil {
-		t.Fatalf("pull: %v\nregistry log:\n%s", err, reg.log.String())
+		t.Fatalf("pull: %v\nregistry log:\n%s", err, reg.Log.String())
 	}
 	if res.Manifest.Digest != m1.Digest || res.Digest != m1.Digest {
 		t.Errorf("pulled manifest %s (reference resolved to %s), want %s", res.Manifest.Digest, res.Digest, m1.Digest)
@@ -64,28 +66,28 @@ func TestCh06Step2PullOnlyWhatIsMissing(t *testing.T) {
 	if got := store.blobs(t); !slices.Equal(got, wantBlobs) {
 		t.Errorf("store holds %v, want config and layer %v", got, wantBlobs)
 	}
-	if n := len(proxy.blobRequests()); n != 2 || res.Fetched != 1 {
+	if n := len(proxy.BlobRequests()); n != 2 || res.Fetched != 1 {
 		t.Errorf("first pull: %d blob requests, %d layers fetched; want 2 (config, layer) and 1", n, res.Fetched)
 	}
 
 	// Again: everything is there, so not one blob is asked for.
-	res, err = New(reg.options()).Pull(context.Background(), mustParse(t, proxy.host+"/base/os:v1"), store, nil)
+	res, err = New(options(reg)).Pull(context.Background(), mustParse(t, proxy.Host+"/base/os:v1"), store, nil)
 	if err != nil {
 		t.Fatalf("second pull: %v", err)
 	}
-	if got := proxy.blobRequests(); len(got) != 0 || res.Existing != 1 || res.Fetched != 0 {
+	if got := proxy.BlobRequests(); len(got) != 0 || res.Existing != 1 || res.Fetched != 0 {
 		t.Errorf("second pull asked for blobs %v (existing %d, fetched %d); want none", got, res.Existing, res.Fetched)
 	}
 
 	// An image on the same base: only its config and its own layer come.
-	res, err = New(reg.options()).Pull(context.Background(), mustParse(t, proxy.host+"/team/app:v2"), store, nil)
+	res, err = New(options(reg)).Pull(context.Background(), mustParse(t, proxy.Host+"/team/app:v2"), store, nil)
 	if err != nil {
 		t.Fatalf("pull team/app: %v", err)
 	}
 	if res.Manifest.Digest != m2.Digest {
 		t.Errorf("pulled %s, want %s", res.Manifest.Digest, m2.Digest)
 	}
-	got := proxy.blobRequests()
+	got := proxy.BlobRequests()
 	for _, p := range got {
 		if strings.HasSuffix(p, res.Manifest.Layers[0].Digest.String()) {
 			t.Errorf("the shared base layer was fetched again: %v", got)
@@ -98,12 +100,12 @@ func TestCh06Step2PullOnlyWhatIsMissing(t *testing.T) {
 
 // TestCh06Step2PullDockerSchema2 pulls an image that skopeo pushed in Docker's own format.
 func TestCh06Step2PullDockerSchema2(t *testing.T) {
-	reg := startRegistry(t, anonymous)
-	l := newLayout(t)
-	l.index(t, l.image(t, "amd64", tarOf(t, map[string]string{"hello": "docker\n"})))
-	reg.push(t, l.dir, "docker/style:1", "--format", "v2s2")
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	l := registrytest.NewLayout(t)
+	l.Index(t, l.Image(t, "amd64", registrytest.Tar(t, map[string]string{"hello": "docker\n"})))
+	reg.Push(t, l.Dir, "docker/style:1", "--format", "v2s2")
 	store := newDirStore(t)
-	res, err := New(reg.options()).Pull(context.Background(), mustParse(t, reg.host+"/docker/style:1"), store, nil)
+	res, err := New(options(reg)).Pull(context.Background(), mustParse(t, reg.Host+"/docker/style:1"), store, nil)
 	if err != nil {
 		t.Fatalf("pull: %v", err)
 	}
@@ -117,16 +119,16 @@ func TestCh06Step2PullDockerSchema2(t *testing.T) {
 
 // TestCh06Step2PullMultiArch resolves an index to linux/amd64.
 func TestCh06Step2PullMultiArch(t *testing.T) {
-	reg := startRegistry(t, anonymous)
+	reg := registrytest.Start(t, registrytest.Anonymous)
 	amd64 := linux("amd64")
 
-	l := newLayout(t)
-	want := l.image(t, "amd64", tarOf(t, map[string]string{"arch": "amd64\n"}))
-	l.index(t, l.image(t, "arm64", tarOf(t, map[string]string{"arch": "arm64\n"})), want)
-	reg.push(t, l.dir, "multi/arch:1", "--all")
-	o := reg.options()
+	l := registrytest.NewLayout(t)
+	want := l.Image(t, "amd64", registrytest.Tar(t, map[string]string{"arch": "amd64\n"}))
+	l.Index(t, l.Image(t, "arm64", registrytest.Tar(t, map[string]string{"arch": "arm64\n"})), want)
+	reg.Push(t, l.Dir, "multi/arch:1", "--all")
+	o := options(reg)
 	o.Platform = amd64
-	res, err := New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/arch:1"), newDirStore(t), nil)
+	res, err := New(o).Pull(context.Background(), mustParse(t, reg.Host+"/multi/arch:1"), newDirStore(t), nil)
 	if err != nil {
 		t.Fatalf("pull: %v", err)
 	}
@@ -141,14 +143,14 @@ func TestCh06Step2PullMultiArch(t *testing.T) {
 // TestCh06PullIndexWithoutPlatform says which platforms an index has when it has no image for
 // linux/amd64, and fetches nothing.
 func TestCh06PullIndexWithoutPlatform(t *testing.T) {
-	reg := startRegistry(t, anonymous)
-	o := reg.options()
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	o := options(reg)
 	o.Platform = linux("amd64")
-	l := newLayout(t)
-	l.index(t, l.image(t, "arm64", tarOf(t, map[string]string{"a": "1"})), l.image(t, "s390x", tarOf(t, map[string]string{"b": "2"})))
-	reg.push(t, l.dir, "multi/noamd:1", "--all")
+	l := registrytest.NewLayout(t)
+	l.Index(t, l.Image(t, "arm64", registrytest.Tar(t, map[string]string{"a": "1"})), l.Image(t, "s390x", registrytest.Tar(t, map[string]string{"b": "2"})))
+	reg.Push(t, l.Dir, "multi/noamd:1", "--all")
 	store := newDirStore(t)
-	_, err := New(o).Pull(context.Background(), mustParse(t, reg.host+"/multi/noamd:1"), store, nil)
+	_, err := New(o).Pull(context.Background(), mustParse(t, reg.Host+"/multi/noamd:1"), store, nil)
 	if err == nil || !strings.Contains(err.Error(), "no image for linux/amd64") || !strings.Contains(err.Error(), "linux/arm64, linux/s390x") {
 		t.Errorf("pull of an index without amd64: %v; want an error naming linux/amd64 and the platforms it has", err)
 	}
@@ -161,10 +163,10 @@ func linux(arch string) v1.Platform { return v1.Platform{OS: "linux", Architectu
 
 // TestCh06Step2PullBasicAuth pulls from a registry behind htpasswd with the login.
 func TestCh06Step2PullBasicAuth(t *testing.T) {
-	reg := startRegistry(t, basicAuth)
-	pushedImage(t, reg, "private/app:1", tarOf(t, map[string]string{"secret": "42\n"}))
-	ref := mustParse(t, reg.host+"/private/app:1")
-	if _, err := New(reg.options()).Pull(context.Background(), ref, newDirStore(t), nil); err != nil {
+	reg := registrytest.Start(t, registrytest.Basic)
+	pushedImage(t, reg, "private/app:1", registrytest.Tar(t, map[string]string{"secret": "42\n"}))
+	ref := mustParse(t, reg.Host+"/private/app:1")
+	if _, err := New(options(reg)).Pull(context.Background(), ref, newDirStore(t), nil); err != nil {
 		t.Fatalf("pull with the login: %v", err)
 	}
 }
@@ -172,16 +174,16 @@ func TestCh06Step2PullBasicAuth(t *testing.T) {
 // TestCh06PullBasicAuthRefused: without a login, or with a wrong one, the registry refuses, and
 // the error says how to log in and never shows the password.
 func TestCh06PullBasicAuthRefused(t *testing.T) {
-	reg := startRegistry(t, basicAuth)
-	pushedImage(t, reg, "private/app:1", tarOf(t, map[string]string{"secret": "42\n"}))
-	ref := mustParse(t, reg.host+"/private/app:1")
-	o := reg.options()
+	reg := registrytest.Start(t, registrytest.Basic)
+	pushedImage(t, reg, "private/app:1", registrytest.Tar(t, map[string]string{"secret": "42\n"}))
+	ref := mustParse(t, reg.Host+"/private/app:1")
+	o := options(reg)
 	o.Credentials = nil
 	_, err := New(o).Pull(context.Background(), ref, newDirStore(t), nil)
-	if err == nil || !strings.Contains(err.Error(), "mini login "+reg.host) {
-		t.Errorf("pull without a login: %v; want an error saying: mini login %s", err, reg.host)
+	if err == nil || !strings.Contains(err.Error(), "mini login "+reg.Host) {
+		t.Errorf("pull without a login: %v; want an error saying: mini login %s", err, reg.Host)
 	}
-	o.Credentials = map[string]Credential{reg.host: {Username: testUser, Password: "wrong-password"}}
+	o.Credentials = map[string]Credential{reg.Host: {Username: registrytest.User, Password: "wrong-password"}}
 	_, err = New(o).Pull(context.Background(), ref, newDirStore(t), nil)
 	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("pull with a wrong password: %v; want a refusal that does not print the password", err)

@@ -46,10 +46,16 @@ func newApp() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Value: state.DefaultRoot, Usage: "the state root: where runs, layers and images are kept", EnvVars: []string{"MINI_ROOT"}},
 			&cli.BoolFlag{Name: "no-color", Usage: "plain text, no colour (NO_COLOR in the environment does the same)"},
+			//mini:begin 06
+			&cli.StringFlag{Name: "config", Usage: "Mini's config file (default: <root>/config.json, else /etc/mini/config.json)"},
+			//mini:end 06
 		},
 		Commands: []*cli.Command{
 			runCommand(),
 			doctorCommand(),
+			//mini:begin 06
+			pullCommand(), loginCommand(), logoutCommand(), searchCommand(),
+			//mini:end 06
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -1,10 +1,10 @@
 //mini:chapter 06
 
-package registry
-
-// The test helpers: a real registry (Debian's docker-registry) on a free loopback port, in three
-// auth modes; a token server that issues real JWTs; OCI image layouts written by hand and pushed
-// with skopeo; a counting proxy; and a BlobStore in a directory.
+// Package registrytest is what chapter 06's tests pull from: a real registry (Debian's
+// docker-registry) on a free loopback port, in three auth modes; a token server that issues real
+// JWTs; OCI image layouts written by hand and pushed with skopeo; and a proxy that counts blob
+// requests. Everything is stopped and removed when the test ends.
+package registrytest
 
 import (
 	"archive/tar"
@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -42,14 +41,14 @@ import (
 
 // The login every auth-mode registry accepts.
 const (
-	testUser     = "student"
-	testPassword = "correct horse battery staple"
-	testService  = "mini-test-registry"
-	testIssuer   = "mini-test-issuer"
+	User     = "student"
+	Password = "correct horse battery staple"
+	Service  = "mini-test-registry"
+	Issuer   = "mini-test-issuer"
 )
 
 // needTools fails (as root: CI must have them) or skips (otherwise) when a tool is missing.
-func needTools(t *testing.T, tools ...string) {
+func NeedTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -61,45 +60,45 @@ func needTools(t *testing.T, tools ...string) {
 	}
 }
 
-// authMode is how a test registry wants clients to log in.
-type authMode int
+// Mode is how a test registry wants clients to log in.
+type Mode int
 
 const (
-	anonymous authMode = iota
-	basicAuth          // htpasswd
-	tokenAuth          // bearer tokens from the test's token server
+	Anonymous Mode = iota
+	Basic          // htpasswd
+	Token          // bearer tokens from the test's token server
 )
 
-// testRegistry is a docker-registry process on loopback.
-type testRegistry struct {
-	host   string // 127.0.0.1:PORT
-	mode   authMode
-	tokens *tokenServer
-	log    *syncBuffer
+// Registry is a docker-registry process on loopback.
+type Registry struct {
+	Host   string // 127.0.0.1:PORT
+	Mode   Mode
+	Tokens *TokenServer // the token server of a Token registry
+	Log    *SyncBuffer  // its log, to print when a test fails
 }
 
-// startRegistry starts docker-registry on a free loopback port with its own storage, in mode.
+// Start starts docker-registry on a free loopback port with its own storage, in mode.
 // It is stopped when the test ends.
-func startRegistry(t *testing.T, mode authMode) *testRegistry {
+func Start(t testing.TB, mode Mode) *Registry {
 	t.Helper()
-	needTools(t, "docker-registry")
+	NeedTools(t, "docker-registry")
 	dir := t.TempDir()
-	r := &testRegistry{host: freeAddr(t), mode: mode, log: &syncBuffer{}}
+	r := &Registry{Host: freeAddr(t), Mode: mode, Log: &SyncBuffer{}}
 	var auth string
 	switch mode {
-	case basicAuth:
-		needTools(t, "htpasswd")
-		out, err := exec.Command("htpasswd", "-Bbn", testUser, testPassword).Output()
+	case Basic:
+		NeedTools(t, "htpasswd")
+		out, err := exec.Command("htpasswd", "-Bbn", User, Password).Output()
 		if err != nil {
 			t.Fatalf("htpasswd: %v", err)
 		}
-		writeFile(t, filepath.Join(dir, "htpasswd"), out)
+		WriteFile(t, filepath.Join(dir, "htpasswd"), out)
 		auth = fmt.Sprintf("auth:\n  htpasswd:\n    realm: mini-test\n    path: %s\n", filepath.Join(dir, "htpasswd"))
-	case tokenAuth:
-		r.tokens = startTokenServer(t)
-		writeFile(t, filepath.Join(dir, "root.pem"), r.tokens.certPEM)
+	case Token:
+		r.Tokens = StartTokenServer(t)
+		WriteFile(t, filepath.Join(dir, "root.pem"), r.Tokens.CertPEM)
 		auth = fmt.Sprintf("auth:\n  token:\n    realm: %s/token\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n",
-			r.tokens.url, testService, testIssuer, filepath.Join(dir, "root.pem"))
+			r.Tokens.URL, Service, Issuer, filepath.Join(dir, "root.pem"))
 	}
 	config := fmt.Sprintf(`version: 0.1
 log:
@@ -114,10 +113,10 @@ storage:
 http:
   addr: %s
   secret: mini-test-secret
-%s`, filepath.Join(dir, "storage"), r.host, auth)
-	writeFile(t, filepath.Join(dir, "config.yml"), []byte(config))
+%s`, filepath.Join(dir, "storage"), r.Host, auth)
+	WriteFile(t, filepath.Join(dir, "config.yml"), []byte(config))
 	cmd := exec.Command("docker-registry", "serve", filepath.Join(dir, "config.yml"))
-	cmd.Stdout, cmd.Stderr = r.log, r.log
+	cmd.Stdout, cmd.Stderr = r.Log, r.Log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start docker-registry: %v", err)
 	}
@@ -127,48 +126,39 @@ http:
 	})
 	// Wait until it answers; a registry that never does fails the test with its log.
 	for i := 0; ; i++ {
-		resp, err := http.Get("http://" + r.host + "/v2/")
+		resp, err := http.Get("http://" + r.Host + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			break
 		}
 		if i == 200 {
-			t.Fatalf("docker-registry did not start on %s: %v\n%s", r.host, err, r.log.String())
+			t.Fatalf("docker-registry did not start on %s: %v\n%s", r.Host, err, r.Log.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return r
 }
 
-// options returns client options for this registry, with the login when it needs one.
-func (r *testRegistry) options() Options {
-	o := Options{Timeout: 20 * time.Second}
-	if r.mode != anonymous {
-		o.Credentials = map[string]Credential{r.host: {Username: testUser, Password: testPassword}}
-	}
-	return o
-}
-
-// push copies the OCI layout in dir to repo:tag on the registry with skopeo.
-func (r *testRegistry) push(t *testing.T, layout, repo string, extra ...string) {
+// Push copies the OCI layout in dir to repo:tag on the registry with skopeo.
+func (r *Registry) Push(t testing.TB, layout, repo string, extra ...string) {
 	t.Helper()
-	needTools(t, "skopeo")
+	NeedTools(t, "skopeo")
 	args := []string{"--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"}
-	if r.mode != anonymous {
-		args = append(args, "--dest-creds", testUser+":"+testPassword)
+	if r.Mode != Anonymous {
+		args = append(args, "--dest-creds", User+":"+Password)
 	}
 	args = append(args, extra...)
-	args = append(args, "oci:"+layout+":latest", "docker://"+r.host+"/"+repo)
+	args = append(args, "oci:"+layout+":latest", "docker://"+r.Host+"/"+repo)
 	cmd := exec.Command("skopeo", args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("skopeo %s: %v\n%s\nregistry log:\n%s", strings.Join(args, " "), err, out, r.log.String())
+		t.Fatalf("skopeo %s: %v\n%s\nregistry log:\n%s", strings.Join(args, " "), err, out, r.Log.String())
 	}
 }
 
 // freeAddr finds a free loopback port. The registry binds it right after; nothing else on a
 // test machine races for ephemeral ports that fast.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -178,37 +168,37 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func writeFile(t *testing.T, path string, data []byte) {
+func WriteFile(t testing.TB, path string, data []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// syncBuffer is a bytes.Buffer that a process's output and a test may use at once.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that a process's output and a test may use at once.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-// tokenServer issues JWTs the way Docker's token spec describes, signed with a throwaway key
+// TokenServer issues JWTs the way Docker's token spec describes, signed with a throwaway key
 // whose self-signed certificate the registry trusts (rootcertbundle) and which each token
 // carries in its x5c header.
-type tokenServer struct {
-	url     string
-	certPEM []byte
+type TokenServer struct {
+	URL     string
+	CertPEM []byte
 	key     *ecdsa.PrivateKey
 	certDER []byte
 
@@ -216,7 +206,7 @@ type tokenServer struct {
 	requests []url.Values // every token request's query, for the tests to read
 }
 
-func startTokenServer(t *testing.T) *tokenServer {
+func StartTokenServer(t testing.TB) *TokenServer {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -224,7 +214,7 @@ func startTokenServer(t *testing.T) *tokenServer {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: testIssuer},
+		Subject:               pkix.Name{CommonName: Issuer},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		IsCA:                  true,
@@ -235,22 +225,22 @@ func startTokenServer(t *testing.T) *tokenServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &tokenServer{key: key, certDER: der, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	ts := &TokenServer{key: key, certDER: der, CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 	srv := httptest.NewServer(http.HandlerFunc(ts.serve))
 	t.Cleanup(srv.Close)
-	ts.url = srv.URL
+	ts.URL = srv.URL
 	return ts
 }
 
 // serve answers GET /token?service=…&scope=…: with the right login, every action asked for;
 // anonymously, pull only; with a wrong login, 401.
-func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
+func (ts *TokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ts.mu.Lock()
 	ts.requests = append(ts.requests, q)
 	ts.mu.Unlock()
 	user, pass, hasLogin := r.BasicAuth()
-	if hasLogin && (user != testUser || pass != testPassword) {
+	if hasLogin && (user != User || pass != Password) {
 		http.Error(w, `{"details":"wrong login"}`, http.StatusUnauthorized)
 		return
 	}
@@ -275,7 +265,7 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	claims := map[string]any{
-		"iss": testIssuer, "sub": user, "aud": q.Get("service"),
+		"iss": Issuer, "sub": user, "aud": q.Get("service"),
 		"exp": now.Add(5 * time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "iat": now.Unix(),
 		"jti": fmt.Sprint(now.UnixNano()), "access": grants,
 	}
@@ -289,7 +279,7 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // sign makes a compact JWS with ES256: base64url(header).base64url(claims).base64url(r||s).
-func (ts *tokenServer) sign(claims map[string]any) (string, error) {
+func (ts *TokenServer) sign(claims map[string]any) (string, error) {
 	header := map[string]any{"typ": "JWT", "alg": "ES256", "x5c": []string{base64.StdEncoding.EncodeToString(ts.certDER)}}
 	enc := func(v any) string {
 		b, _ := json.Marshal(v)
@@ -307,7 +297,8 @@ func (ts *tokenServer) sign(claims map[string]any) (string, error) {
 	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
-func (ts *tokenServer) scopes() []string {
+// Scopes are the scopes the token server was asked for, in order.
+func (ts *TokenServer) Scopes() []string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	var out []string
@@ -317,16 +308,16 @@ func (ts *tokenServer) scopes() []string {
 	return out
 }
 
-// countingProxy sits between the client and a registry and counts the blob requests it sees.
-type countingProxy struct {
-	host  string
+// Proxy sits between the client and a registry and counts the blob requests it sees.
+type Proxy struct {
+	Host  string
 	mu    sync.Mutex
 	blobs []string // paths of GET …/blobs/… requests
 }
 
-func startProxy(t *testing.T, target string) *countingProxy {
+func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	p := &countingProxy{}
+	p := &Proxy{}
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/blobs/") {
@@ -337,12 +328,12 @@ func startProxy(t *testing.T, target string) *countingProxy {
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	p.host = strings.TrimPrefix(srv.URL, "http://")
+	p.Host = strings.TrimPrefix(srv.URL, "http://")
 	return p
 }
 
-// blobRequests returns and forgets the blob requests seen so far.
-func (p *countingProxy) blobRequests() []string {
+// BlobRequests returns and forgets the blob requests seen so far.
+func (p *Proxy) BlobRequests() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := p.blobs
@@ -350,106 +341,69 @@ func (p *countingProxy) blobRequests() []string {
 	return out
 }
 
-// dirStore is a BlobStore in a directory that trusts what it is given: it writes what the
-// reader yields and keeps it only if the reader ended without error. It checks nothing itself,
-// so the client's own verification is what the tests see.
-type dirStore struct{ dir string }
-
-func newDirStore(t *testing.T) *dirStore { return &dirStore{dir: t.TempDir()} }
-
-func (s *dirStore) path(d digest.Digest) string { return filepath.Join(s.dir, d.Encoded()) }
-
-func (s *dirStore) HasBlob(d digest.Digest) bool {
-	_, err := os.Stat(s.path(d))
-	return err == nil
+// Layout writes OCI image layouts by hand: blobs by digest, index.json, oci-layout.
+type Layout struct {
+	Dir string
 }
 
-func (s *dirStore) WriteBlob(d digest.Digest, size int64, r io.Reader) error {
-	f, err := os.CreateTemp(s.dir, ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), s.path(d))
-}
-
-// blobs lists the digests in the store.
-func (s *dirStore) blobs(t *testing.T) []string {
+func NewLayout(t testing.TB) *Layout {
 	t.Helper()
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
-// layout writes OCI image layouts by hand: blobs by digest, index.json, oci-layout.
-type layout struct {
-	dir string
-}
-
-func newLayout(t *testing.T) *layout {
-	t.Helper()
-	l := &layout{dir: t.TempDir()}
-	writeFile(t, filepath.Join(l.dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`))
-	if err := os.MkdirAll(filepath.Join(l.dir, "blobs", "sha256"), 0o755); err != nil {
+	l := &Layout{Dir: t.TempDir()}
+	WriteFile(t, filepath.Join(l.Dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`))
+	if err := os.MkdirAll(filepath.Join(l.Dir, "blobs", "sha256"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-// blob writes data and returns its descriptor.
-func (l *layout) blob(t *testing.T, mediaType string, data []byte) v1.Descriptor {
+// Blob writes data and returns its descriptor.
+func (l *Layout) Blob(t testing.TB, mediaType string, data []byte) v1.Descriptor {
 	t.Helper()
 	d := digest.FromBytes(data)
-	writeFile(t, filepath.Join(l.dir, "blobs", "sha256", d.Encoded()), data)
+	WriteFile(t, filepath.Join(l.Dir, "blobs", "sha256", d.Encoded()), data)
 	return v1.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(data))}
 }
 
-// image writes a config and a manifest for layers (gzipped tars) and returns the manifest's
-// descriptor.
-func (l *layout) image(t *testing.T, arch string, layers ...[]byte) v1.Descriptor {
+// Image writes a config and a manifest for layers (tars, stored gzipped) and returns the
+// manifest's descriptor, with its platform.
+func (l *Layout) Image(t testing.TB, arch string, layers ...[]byte) v1.Descriptor {
 	t.Helper()
-	cfg := v1.Image{Platform: v1.Platform{OS: "linux", Architecture: arch}, RootFS: v1.RootFS{Type: "layers"}}
+	return l.ImageWithConfig(t, v1.Image{Platform: v1.Platform{OS: "linux", Architecture: arch}}, layers...)
+}
+
+// ImageWithConfig is Image with a config of the test's own (Cmd, Env, WorkingDir, User...);
+// its rootfs is filled in from the layers.
+func (l *Layout) ImageWithConfig(t testing.TB, cfg v1.Image, layers ...[]byte) v1.Descriptor {
+	t.Helper()
+	cfg.RootFS = v1.RootFS{Type: "layers"}
 	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest}
 	for _, layer := range layers {
-		m.Layers = append(m.Layers, l.blob(t, v1.MediaTypeImageLayerGzip, gzipped(t, layer)))
+		m.Layers = append(m.Layers, l.Blob(t, v1.MediaTypeImageLayerGzip, Gzip(t, layer)))
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, digest.FromBytes(layer))
 	}
-	m.Config = l.blob(t, v1.MediaTypeImageConfig, mustJSON(t, cfg))
-	d := l.blob(t, v1.MediaTypeImageManifest, mustJSON(t, m))
-	d.Platform = &v1.Platform{OS: "linux", Architecture: arch}
+	m.Config = l.Blob(t, v1.MediaTypeImageConfig, JSON(t, cfg))
+	d := l.Blob(t, v1.MediaTypeImageManifest, JSON(t, m))
+	d.Platform = &v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
 	return d
 }
 
-// index makes the layout's index.json name one image (single) or an index of several
+// Index makes the layout's index.json name one image (single) or an index of several
 // (multi-platform) as its "latest".
-func (l *layout) index(t *testing.T, manifests ...v1.Descriptor) {
+func (l *Layout) Index(t testing.TB, manifests ...v1.Descriptor) {
 	t.Helper()
 	top := manifests[0]
 	if len(manifests) > 1 {
 		idx := v1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageIndex, Manifests: manifests}
-		top = l.blob(t, v1.MediaTypeImageIndex, mustJSON(t, idx))
+		top = l.Blob(t, v1.MediaTypeImageIndex, JSON(t, idx))
 	}
 	top.Platform = nil
 	top.Annotations = map[string]string{v1.AnnotationRefName: "latest"}
 	outer := v1.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageIndex, Manifests: []v1.Descriptor{top}}
-	writeFile(t, filepath.Join(l.dir, "index.json"), mustJSON(t, outer))
+	WriteFile(t, filepath.Join(l.Dir, "index.json"), JSON(t, outer))
 }
 
-// tarOf makes a tar of files (name → content).
-func tarOf(t *testing.T, files map[string]string) []byte {
+// Tar makes a tar of files (name → content).
+func Tar(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
@@ -467,7 +421,8 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 	return b.Bytes()
 }
 
-func gzipped(t *testing.T, data []byte) []byte {
+// Gzip compresses data.
+func Gzip(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -480,7 +435,8 @@ func gzipped(t *testing.T, data []byte) []byte {
 	return b.Bytes()
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+// JSON marshals v.
+func JSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
