@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,11 +153,14 @@ func Trivial(t string) bool {
 		return true
 	}
 	switch t {
-	case "return nil", "return err", "if err != nil {", "return", "continue", "break", "default:", "else":
+	case "return nil", "if err != nil {", "return", "continue", "break", "default:", "else":
 		return true
 	}
-	return false
+	// Passing an error up with zero values: return err, return nil, err, return "", 0, err.
+	return passError.MatchString(t)
 }
+
+var passError = regexp.MustCompile(`^return ((nil|""|0|false), )*err$`)
 
 // ParseID splits "02.10" into 2 and 10.
 func ParseID(id string) (chapter, number int, err error) {
