@@ -171,6 +171,9 @@ func (v *verifier) exercise(c kit.Chapter, chapter *testjson.Run) {
 		}
 		switch f.Verdict {
 		case steps.Pass:
+			if len(f.Why) > 0 {
+				label += " (" + strings.Join(f.Why, "; ") + ")"
+			}
 			v.pass(label)
 		case steps.Skip:
 			v.skip(label + ": " + strings.Join(f.Why, "; "))

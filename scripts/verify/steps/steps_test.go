@@ -57,7 +57,8 @@ func TestVerifyJudge(t *testing.T) {
 			Why: []string{"TestCh02Step7Orphan names step 02.7, which steps.json does not have"}},
 		{ID: Given, Verdict: Pass, Tests: []string{"TestCh02BadInput"}},
 		{ID: Given, Verdict: Fail, Tests: []string{"TestCh02NeedsAStep"},
-			Why: []string{"TestCh02NeedsAStep names no step, so it tests given code, but it fails on the exercise's stubs: name it after the step it needs (TestChNNStepS…), or make it independent of the steps"}},
+			Why: []string{"TestCh02NeedsAStep names no step, so it tests given code, but it fails on the exercise, and not because a step is unwritten: name it after the step whose code it tests (TestChNNStepS…)"}},
+		{ID: Given, Verdict: Pass, Tests: []string{"TestCh02WaitsForAStep"}, Why: []string{"waits for step 02.1 on the exercise"}},
 	}
 	if diff := cmp.Diff(want, Judge("02", steps, exercise, chapter, false)); diff != "" {
 		t.Errorf("Judge not as root (-want +got):\n%s", diff)
