@@ -33,10 +33,14 @@ func pullCommand() *cli.Command {
 		},
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
+			args, err := flagsAfterArgs(c)
+			if err != nil {
+				return err
+			}
+			if len(args) != 1 {
 				return errors.New("pull takes one image name: mini pull NAME[:TAG|@DIGEST], e.g. mini pull busybox")
 			}
-			ref, err := reference.Parse(c.Args().First())
+			ref, err := reference.Parse(args[0])
 			if err != nil {
 				return err
 			}
@@ -45,6 +49,10 @@ func pullCommand() *cli.Command {
 				return err
 			}
 			defer store.Close()
+			// Docker says so when it filled in the tag itself.
+			if ref.Digest == "" && !c.Bool("quiet") && !strings.HasSuffix(args[0], ":"+ref.Tag) {
+				fmt.Printf("Using default tag: %s\n", ref.Tag)
+			}
 			_, err = pull(c, store, ref, c.Bool("quiet"))
 			return err
 		},
@@ -67,9 +75,6 @@ func pull(c *cli.Context, store *image.Store, ref reference.Reference, quiet boo
 	out := io.Writer(os.Stdout)
 	if quiet {
 		out = io.Discard
-	}
-	if ref.Digest == "" && !strings.Contains(c.Args().First(), ":"+ref.Tag) {
-		fmt.Fprintf(out, "Using default tag: %s\n", ref.Tag)
 	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", ref.Object(), ref.FamiliarName())
 	progress := newPullProgress(out, !quiet && tty.IsTerminal(os.Stdout.Fd()) && !c.Bool("explain"))
