@@ -10,6 +10,10 @@ need=(
   "ip:iproute2"
   "git:git"
   "nft:nftables"
+  "docker-registry:docker-registry"
+  "skopeo:skopeo"
+  "umoci:umoci"
+  "htpasswd:apache2-utils"
 )
 
 missing=()
