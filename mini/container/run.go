@@ -15,6 +15,7 @@ import (
 	"os"
 	//mini:begin 04
 	"path/filepath"
+	"strings"
 	//mini:end 04
 
 	"github.com/minikit/kit/mini/explain"
@@ -60,8 +61,11 @@ func Run(cfg Config) (status int, err error) {
 	// A Mini killed with SIGKILL ran no teardown: its run directory, with the container's upper
 	// layer, is still here (nothing is mounted: the overlay died with the container's mount
 	// namespace). The next run removes such leftovers; `mini doctor` reports them.
+	// A sweep that fails must not stop this run (nor every run after it): it is reported, and
+	// what it could not remove is tried again by the next run.
 	if err := removeStale(root, cfg.CgroupParent, n); err != nil {
-		return StatusEngineError, err
+		fmt.Fprintf(stderr, "mini: warning: could not clean up after a killed run (the next run tries again): %s\n",
+			strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	//mini:end 04
 	c, err := root.NewContainer()
@@ -110,6 +114,11 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(group.Destroy)
+	// Written down, so that whoever sweeps up after a killed Mini finds the group whatever
+	// --cgroup-parent it runs with itself.
+	if err := os.WriteFile(c.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
+		return StatusEngineError, fmt.Errorf("record the run's cgroup parent: %w", err)
+	}
 	if err := group.Set(cfg.Resources); err != nil {
 		return StatusEngineError, err
 	}
@@ -167,28 +176,38 @@ func Run(cfg Config) (status int, err error) {
 
 //mini:begin 04
 
-// removeStale removes what runs whose Mini was killed left behind: their run directories and
-// their cgroups (named after the run IDs; their processes died with Mini).
+// removeStale removes what runs whose Mini was killed left behind: their cgroups first (named
+// after the run IDs), which kills whatever still runs in them, then their run directories.
 func removeStale(root *state.Root, cgroupParent string, n *explain.Narrator) error {
-	stale, err := root.RemoveStale(n)
-	if err != nil {
-		return err
-	}
-	for _, run := range stale {
-		g, err := cgroup.Open(cgroup.Options{Parent: cgroupParent, Name: filepath.Base(run), Explain: n})
+	_, err := root.RemoveStale(n, func(run string) error {
+		// The run recorded its cgroup parent: the sweeping run may use another --cgroup-parent.
+		parent := cgroupParent
+		if data, err := os.ReadFile(filepath.Join(run, cgroupParentFile)); err == nil {
+			parent = strings.TrimSpace(string(data))
+		}
+		g, err := cgroup.Open(cgroup.Options{Parent: parent, Name: filepath.Base(run), Explain: n})
 		if err != nil {
 			return err
 		}
-		if err := g.Destroy(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return g.Destroy()
+	})
+	return err
 }
 
 //mini:end 04
 
 //mini:begin 03
+
+// cgroupParentFile, in a run directory, names the cgroup parent its group was made under.
+const cgroupParentFile = "cgroup-parent"
+
+// cgroupParent is the parent group's name, as cgroup.Options fills it in.
+func cgroupParent(name string) string {
+	if name == "" {
+		return cgroup.DefaultParent
+	}
+	return name
+}
 
 // oomVictim says who the OOM killer killed: if the command itself died of SIGKILL it was the
 // command, otherwise one of its children (and the command carried on).

@@ -23,6 +23,9 @@ type bridge struct {
 	gateway netip.Addr   // the bridge's own address, the containers' default gateway: 10.88.0.1
 }
 
+// bridgeMark is the alias (ip link set NAME alias ...) of every bridge Mini made.
+const bridgeMark = "mini-bridge"
+
 // ensureBridge returns the bridge called name, creating it when it does not exist yet.
 //
 // A bridge is a virtual switch in the host's kernel: every container's veth is plugged into it,
@@ -53,6 +56,14 @@ func ensureBridge(name string, want netip.Prefix, n *explain.Narrator) (*bridge,
 		return nil, fmt.Errorf("create bridge %s: %w", name, err)
 	}
 	b.link = br
+	// The mark that says "Mini made this bridge": Mini uses and deletes no other. The name
+	// alone proves nothing: --bridge docker0 would adopt Docker's bridge, hand out addresses its
+	// containers use, and delete it with Mini's last container.
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip link set %s alias %s", name, bridgeMark)), "mark %s as Mini's own bridge", name)
+	if err := netlink.LinkSetAlias(br, bridgeMark); err != nil {
+		netlink.LinkDel(br)
+		return nil, fmt.Errorf("mark bridge %s as Mini's: %w", name, err)
+	}
 	if err := b.configure(name, n); err != nil {
 		netlink.LinkDel(br)
 		return nil, err
@@ -77,6 +88,17 @@ func (b *bridge) configure(name string, n *explain.Narrator) error {
 	if err := os.WriteFile(fmt.Sprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", name), []byte("1"), 0o644); err != nil {
 		return fmt.Errorf("set route_localnet on %s: %w", name, err)
 	}
+	// accept_ra=0: the bridge must not take IPv6 router advertisements from its ports. A
+	// container with CAP_NET_RAW could otherwise announce itself as the host's IPv6 router and
+	// receive the host's traffic (CVE-2020-13401). (No file: IPv6 is off on this host.)
+	raFile := fmt.Sprintf("/proc/sys/net/ipv6/conf/%s/accept_ra", name)
+	if _, err := os.Stat(raFile); err == nil {
+		n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("sysctl -w net.ipv6.conf.%s.accept_ra=0", name)),
+			"ignore IPv6 router advertisements on %s: no container may become the host's router", name)
+		if err := os.WriteFile(raFile, []byte("0"), 0o644); err != nil {
+			return fmt.Errorf("set accept_ra=0 on %s: %w", name, err)
+		}
+	}
 	n.Step(explain.Network, explain.Sh(fmt.Sprintf("ip link set %s up", name)), "bring the bridge up")
 	if err := netlink.LinkSetUp(b.link); err != nil {
 		return fmt.Errorf("bring bridge %s up: %w", name, err)
@@ -89,6 +111,9 @@ func existingBridge(link netlink.Link, want netip.Prefix) (*bridge, error) {
 	name := link.Attrs().Name
 	if link.Type() != "bridge" {
 		return nil, fmt.Errorf("--bridge %s: the host has an interface %s that is a %s, not a bridge: choose another --bridge", name, name, link.Type())
+	}
+	if link.Attrs().Alias != bridgeMark {
+		return nil, fmt.Errorf("--bridge %s: the host's bridge %s was not made by Mini, and Mini uses only its own bridges: choose another --bridge name", name, name)
 	}
 	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
 	if err != nil {
@@ -158,6 +183,9 @@ func removeBridgeIfUnused(name string, n *explain.Narrator) (bool, error) {
 			return true, nil
 		}
 		return false, fmt.Errorf("look for bridge %s: %w", name, err)
+	}
+	if link.Attrs().Alias != bridgeMark {
+		return false, nil // not Mini's: never deleted (Attach refuses to use it anyway)
 	}
 	links, err := listLinks()
 	if err != nil {

@@ -3,14 +3,14 @@
 package network
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/rootfs"
 )
 
 // Inside is the init side's part: it runs in the container's namespaces, before the root
@@ -28,12 +28,20 @@ func Inside(o Options, root string, n *explain.Narrator) error {
 		}
 	}
 	for _, f := range o.Files {
-		target := filepath.Join(root, f.Target)
-		// A bind mount needs a file to mount on. Mini does not create one: that would change the
-		// root filesystem, which is not this container's alone.
-		if _, err := os.Stat(target); err != nil {
-			n.Stepf(explain.Mount, explain.None, "skip %s: the root filesystem has no file to mount it on", f.Target)
+		// Every container gets these files, whether the root filesystem has them or not (a
+		// debootstrap minbase has no /etc/hosts), and the target is looked up inside the root:
+		// an image's etc/hosts -> /etc/shadow must not put a mount on the host's file.
+		target, created, err := rootfs.File(root, f.Target)
+		if errors.Is(err, unix.EROFS) {
+			// --read-only, and the root filesystem has no such file to mount on.
+			n.Stepf(explain.Mount, explain.None, "skip %s: the root filesystem is read-only and has no file to mount it on", f.Target)
 			continue
+		}
+		if err != nil {
+			return err
+		}
+		if created {
+			n.Stepf(explain.Mount, explain.Sh("touch "+target), "create an empty %s to mount on: the root filesystem has none", f.Target)
 		}
 		n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("mount --bind %s %s", f.Source, target)), "mount the container's own %s", f.Target)
 		if err := unix.Mount(f.Source, target, "", unix.MS_BIND, ""); err != nil {

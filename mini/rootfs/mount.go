@@ -4,7 +4,6 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -19,19 +18,25 @@ import (
 // There is no teardown: every mount here lives in the container's mount namespace, and the
 // kernel unmounts them all when the last process of that namespace exits.
 func Mount(root string, n *explain.Narrator) error {
+	// /proc, /sys and /dev come from the root filesystem (from chapter 06, an image a stranger
+	// built): each must be a real directory, or the mounts would go where its links point.
+	if err := Mountpoints(root, "proc", "sys", "dev"); err != nil {
+		return err
+	}
 	if err := noDevices(root, n); err != nil {
 		return err
 	}
 	if err := mountProc(root, n); err != nil {
 		return err
 	}
-	if err := protectProc(root, n); err != nil {
-		return err
-	}
 	// sysfs shows the host's devices and kernel knobs; read-only, a container can look but not
 	// reconfigure the host's kernel (e.g. /sys/kernel/..., /sys/class/net/*/...).
 	if err := mount("sysfs", filepath.Join(root, "sys"), "sysfs",
 		unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n); err != nil {
+		return err
+	}
+	// What /proc and /sys still give away about the host, hidden or made read-only (mask.go).
+	if err := protectKernelFiles(root, n); err != nil {
 		return err
 	}
 	return mountDev(root, n)
@@ -89,29 +94,6 @@ func noDevices(root string, n *explain.Narrator) error {
 	n.Stepf(explain.Mount, explain.Sh("mount -o "+opts+" "+root), "no device nodes from the root filesystem itself: %s", opts)
 	if err := unix.Mount("", root, "", flags, ""); err != nil {
 		return fmt.Errorf("remount %s nodev: %w", root, err)
-	}
-	return nil
-}
-
-// protectProc makes the parts of /proc that change the host's kernel read-only: /proc/sys (the
-// sysctls: most are not namespaced, and root may write them) and /proc/sysrq-trigger (which
-// can reboot the machine). A bind mount of each onto itself, remounted read-only; without
-// CAP_SYS_ADMIN (dropped before the exec) the container cannot remount them writable.
-func protectProc(root string, n *explain.Narrator) error {
-	for _, p := range []string{"sys", "sysrq-trigger"} {
-		path := filepath.Join(root, "proc", p)
-		if _, err := os.Stat(path); os.IsNotExist(err) {
-			continue // a kernel built without it (CONFIG_MAGIC_SYSRQ)
-		}
-		if err := mount(path, path, "", unix.MS_BIND, "", n); err != nil {
-			return err
-		}
-		n.Stepf(explain.Mount, explain.Sh("mount -o remount,bind,ro,nosuid,nodev,noexec "+path), "make %s read-only", path)
-		// A remount sets all the flags anew: say again nosuid, nodev and noexec, or they are lost.
-		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-		if err := unix.Mount("", path, "", flags, ""); err != nil {
-			return fmt.Errorf("make %s read-only: %w", path, err)
-		}
 	}
 	return nil
 }

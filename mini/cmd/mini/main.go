@@ -10,8 +10,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +32,12 @@ func main() {
 		runtime.LockOSThread()
 		os.Exit(container.Init())
 	}
+	// Mini's stderr may be a pipe that its reader closes early (`mini run --explain ... 2>&1 |
+	// head`). A Go program that writes to a closed stdout or stderr dies of SIGPIPE by default:
+	// in the middle of a set-up or a teardown, leaving the bridge, the rules and the run
+	// directory behind. Asked for, the signal only turns the write into an EPIPE error, which the
+	// narration ignores. (The command still gets the default: handlers do not survive an exec.)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	app := newApp()
 	if err := app.Run(os.Args); err != nil {
 		fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))

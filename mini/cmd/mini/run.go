@@ -46,7 +46,7 @@ func runCommand() *cli.Command {
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
 		//mini:end 04
 		//mini:begin 05
-		&cli.StringFlag{Name: "network", Value: network.Bridge, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
+		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
 		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: "the bridge to attach to; created with the first container on it"},
 		&cli.StringFlag{Name: "subnet", EnvVars: []string{"MINI_SUBNET"}, Usage: "the bridge's subnet when Mini creates it (default: " + network.DefaultSubnet + ", or the next one no host route covers)"},
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
