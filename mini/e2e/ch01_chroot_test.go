@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-func TestCh01Step1BadRootfs(t *testing.T) {
+func TestCh01BadRootfs(t *testing.T) {
 	e := newEnv(t)
 	expectError(t, e.mini("run", "--rootfs", "/no/such/dir", "--", "true"), 125, "/no/such/dir", "no such directory")
 	file := filepath.Join(t.TempDir(), "file")
@@ -20,7 +20,7 @@ func TestCh01Step1BadRootfs(t *testing.T) {
 	expectError(t, e.mini("run", "--rootfs", file, "--", "true"), 125, file, "not a directory")
 }
 
-func TestCh01Step2OwnRoot(t *testing.T) {
+func TestCh01Step1OwnRoot(t *testing.T) {
 	e := newEnv(t)
 	for _, mode := range []string{"chroot", ""} {
 		args := []string{"run", "--", "cat", "/etc/os-release"}
@@ -83,7 +83,7 @@ func breakoutLab(t *testing.T) (rootfs, secretPath, secret string) {
 	return rootfs, secretPath, secret
 }
 
-func TestCh01Step3ChrootBreakout(t *testing.T) {
+func TestCh01Step2ChrootBreakout(t *testing.T) {
 	e := newEnv(t)
 	rootfs, secretPath, secret := breakoutLab(t)
 	r := e.mini("run", "--rootfs", rootfs, "--isolation", "chroot", "--", "/breakout", secretPath)

@@ -20,7 +20,7 @@ import (
 // chapter 01 does exactly that; chapter 02's pivot_root closes the hole.
 func Chroot(root string, n *explain.Narrator) error {
 	n.Step(explain.Chroot, explain.Sh("chroot "+root), "change the root directory to "+root)
-	//mini:solution 01.2 Change the root to root, then move the current directory into it.
+	//mini:solution 01.1 Change the root to root, then move the current directory into it.
 	if err := unix.Chroot(root); err != nil {
 		return fmt.Errorf("chroot %s: %w", root, err)
 	}
@@ -30,6 +30,6 @@ func Chroot(root string, n *explain.Narrator) error {
 		return fmt.Errorf("chdir / after chroot: %w", err)
 	}
 	return nil
-	//mini:stub return todo.Step("01.2")
+	//mini:stub return todo.Step("01.1")
 	//mini:end
 }

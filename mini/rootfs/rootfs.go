@@ -52,7 +52,6 @@ func Lookup(name string) (Mode, error) {
 // Check makes sure dir can be a root filesystem and returns its absolute path. It runs on the
 // host side, so that a bad --rootfs is refused before anything is set up.
 func Check(dir string) (string, error) {
-	//mini:solution 01.1 Refuse a --rootfs that does not exist or is not a directory, with a message that says what to do.
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("--rootfs %q: %w", dir, err)
@@ -65,8 +64,6 @@ func Check(dir string) (string, error) {
 		return "", fmt.Errorf("--rootfs %s is not a directory: point it at an unpacked root filesystem", abs)
 	}
 	return abs, nil
-	//mini:stub return "", todo.Step("01.1")
-	//mini:end
 }
 
 // BuildCommand is the one command that builds the kit's busybox root filesystem.

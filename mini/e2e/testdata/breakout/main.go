@@ -38,7 +38,7 @@ func main() {
 // chroot into a subdirectory leaves the current directory *outside* the new root, where ".."
 // is no longer stopped at the root. Climbing up from there reaches the real root.
 func escape() error {
-	//mini:solution 01.3 Escape: chroot into a new subdirectory (the current directory stays outside it), climb with chdir("..") many times, then chroot(".").
+	//mini:solution 01.2 Escape: chroot into a new subdirectory (the current directory stays outside it), climb with chdir("..") many times, then chroot(".").
 	if err := os.MkdirAll("/.breakout", 0o700); err != nil {
 		return fmt.Errorf("mkdir: %w", err)
 	}
@@ -54,6 +54,6 @@ func escape() error {
 		return fmt.Errorf("chroot to the real root: %w", err)
 	}
 	return nil
-	//mini:stub return todo.Step("01.3")
+	//mini:stub return todo.Step("01.2")
 	//mini:end
 }
