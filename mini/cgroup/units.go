@@ -18,7 +18,6 @@ const MinMemory = 6 << 20
 // g or t (powers of 1024), upper or lower case, optionally followed by "b" or "ib": 64m, 64MB,
 // 1.5g, 512MiB, 1048576.
 func ParseMemory(s string) (int64, error) {
-	//mini:solution 03.1 Parse a size such as 64m, 1.5g or 512MiB into bytes; refuse anything else and anything under MinMemory.
 	bad := fmt.Errorf("invalid --memory %q: use a number with an optional unit b, k, m or g, e.g. 64m", s)
 	num := strings.ToLower(strings.TrimSpace(s))
 	num = strings.TrimSuffix(num, "b")
@@ -42,8 +41,6 @@ func ParseMemory(s string) (int64, error) {
 		return 0, fmt.Errorf("--memory %q is too small: the minimum is %s", s, FormatBytes(MinMemory))
 	}
 	return bytes, nil
-	//mini:stub return 0, todo.Step("03.1")
-	//mini:end
 }
 
 // ParseCPUs reads --cpus: how many CPUs' worth of time the container may use, between 0.01 and
@@ -72,10 +69,8 @@ const CFSPeriod = 100000
 // group's processes are throttled, not run, until the next period: see the kernel's
 // Documentation/scheduler/sched-bwc.rst.
 func CPUQuota(cpus float64) (quota int64, period int64, err error) {
-	//mini:solution 03.2 Turn a number of CPUs into the quota (microseconds per period) for a CFSPeriod-long period.
+	// Rounded, not truncated: 0.29*100000 is 28999.999999999996 in floating point.
 	return int64(math.Round(cpus * CFSPeriod)), CFSPeriod, nil
-	//mini:stub return 0, 0, todo.Step("03.2")
-	//mini:end
 }
 
 // ParsePids reads --pids-limit: at least 1.
