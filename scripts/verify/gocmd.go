@@ -26,8 +26,14 @@ func (v *verifier) goCmd(dir string, args ...string) (string, error) {
 // e2e tests compare the host's state before and after, so two packages must not change the host
 // at the same time; -count=1 because a cached pass proves nothing about this machine.
 func (v *verifier) goTest(dir string, args ...string) (*testjson.Run, error) {
+	return v.goTestEnv(dir, nil, args...)
+}
+
+// goTestEnv is goTest with more environment variables.
+func (v *verifier) goTestEnv(dir string, env []string, args ...string) (*testjson.Run, error) {
 	args = append([]string{"test", "-json", "-count=1", "-p", "1", "-timeout", "30m"}, args...)
 	cmd := v.command(dir, args...)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = v.errOut
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
