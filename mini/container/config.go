@@ -48,6 +48,11 @@ type Config struct {
 	Network network.Options // --network, --bridge, --subnet, -p; Run adds the /etc files for the init side
 	//mini:end 05
 
+	//mini:begin 06
+	User    string // who the command runs as: "name", "uid", "name:group" or "uid:gid"; root when empty
+	WorkDir string // the command's working directory inside the container, made if missing; / when empty
+	//mini:end 06
+
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none
 	Stdin   *os.File          `json:"-"`

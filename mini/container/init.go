@@ -165,6 +165,32 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if cfg.TTY {
 		env = append(env, "TERM=xterm")
 	}
+	//mini:begin 06
+	// The image's user and working directory. Both after the root changed, so the user's name
+	// is looked up in the image's /etc/passwd, and the directory is the image's.
+	u, err := lookupUser(cfg.User)
+	if err != nil {
+		return err
+	}
+	if cfg.User != "" {
+		env = withHome(env, u.home)
+	}
+	if cfg.WorkDir != "" {
+		n.Step(explain.Process, explain.Sh("mkdir -p "+cfg.WorkDir+" && cd "+cfg.WorkDir), "the working directory "+cfg.WorkDir)
+		if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+			return fmt.Errorf("make the working directory %s: %w", cfg.WorkDir, err)
+		}
+	}
+	// The user last, as late as can be: it gives up the privileges that the steps above need.
+	if err := u.switchTo(n); err != nil {
+		return err
+	}
+	if cfg.WorkDir != "" {
+		if err := os.Chdir(cfg.WorkDir); err != nil {
+			return fmt.Errorf("chdir to the working directory %s as uid %d: %w", cfg.WorkDir, u.uid, err)
+		}
+	}
+	//mini:end 06
 	path, err := lookPath(cfg.Args[0], env)
 	if err != nil {
 		return err

@@ -53,7 +53,7 @@ func pullCommand() *cli.Command {
 			if ref.Digest == "" && !c.Bool("quiet") && !strings.HasSuffix(args[0], ":"+ref.Tag) {
 				fmt.Printf("Using default tag: %s\n", ref.Tag)
 			}
-			_, err = pull(c, store, ref, c.Bool("quiet"))
+			_, err = pull(c, store, ref, os.Stdout, c.Bool("quiet"))
 			return err
 		},
 	}
@@ -62,7 +62,10 @@ func pullCommand() *cli.Command {
 // pull downloads ref into the store and records it under its name, printing Docker's lines
 // (to stdout: a pull has no container whose stdout this is). `mini run` calls it for an image
 // it does not have.
-func pull(c *cli.Context, store *image.Store, ref reference.Reference, quiet bool) (*image.Image, error) {
+//
+// stdout is where Docker's lines go: os.Stdout for `mini pull`, os.Stderr for `mini run`, whose
+// stdout is the container's.
+func pull(c *cli.Context, store *image.Store, ref reference.Reference, stdout *os.File, quiet bool) (*image.Image, error) {
 	client, err := registryClient(c)
 	if err != nil {
 		return nil, err
@@ -72,12 +75,12 @@ func pull(c *cli.Context, store *image.Store, ref reference.Reference, quiet boo
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	out := io.Writer(os.Stdout)
+	out := io.Writer(stdout)
 	if quiet {
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", ref.Object(), ref.FamiliarName())
-	progress := newPullProgress(out, !quiet && tty.IsTerminal(os.Stdout.Fd()) && !c.Bool("explain"))
+	progress := newPullProgress(out, !quiet && tty.IsTerminal(stdout.Fd()) && !c.Bool("explain"))
 	res, err := client.Pull(ctx, ref, store, progress)
 	progress.wait()
 	if err != nil {
@@ -93,7 +96,7 @@ func pull(c *cli.Context, store *image.Store, ref reference.Reference, quiet boo
 	} else {
 		fmt.Fprintf(out, "Status: Downloaded newer image for %s\n", ref.Familiar())
 	}
-	fmt.Fprintln(os.Stdout, ref.String())
+	fmt.Fprintln(stdout, ref.String())
 	return img, nil
 }
 

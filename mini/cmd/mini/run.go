@@ -52,10 +52,14 @@ func runCommand() *cli.Command {
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
 		//mini:end 05
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
+	//mini:begin 06
+	argsUsage = "IMAGE [COMMAND [ARG...]]  or  --rootfs DIR [--] COMMAND [ARG...]"
+	//mini:end 06
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -83,9 +87,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -98,6 +99,26 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	//mini:begin 01
 	dir := c.String("rootfs")
+	//mini:end 01
+	//mini:begin 06
+	if imageMode(c) {
+		if c.NArg() == 0 {
+			return cfg, errors.New("no image given: mini run [flags] IMAGE [COMMAND [ARG...]], or --rootfs DIR [--] COMMAND [ARG...]")
+		}
+		img, err := runImage(c, c.Args().First())
+		if err != nil {
+			return cfg, err
+		}
+		if err := applyImage(&cfg, img, c.Args().Tail()); err != nil {
+			return cfg, err
+		}
+		dir = cfg.Lower[0] // the top layer: what chroot mode, and the checks below, look at
+	}
+	//mini:end 06
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
+	//mini:begin 01
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
@@ -132,7 +153,13 @@ func config(c *cli.Context) (container.Config, error) {
 	//mini:end 03
 	//mini:begin 04
 	cfg.ReadOnly = c.Bool("read-only")
-	if err := overlay.CheckStateRoot([]string{cfg.Rootfs}, cfg.StateRoot); err != nil {
+	lowers := []string{cfg.Rootfs}
+	//mini:begin 06
+	if len(cfg.Lower) > 0 {
+		lowers = cfg.Lower
+	}
+	//mini:end 06
+	if err := overlay.CheckStateRoot(lowers, cfg.StateRoot); err != nil {
 		return cfg, err
 	}
 	//mini:end 04
