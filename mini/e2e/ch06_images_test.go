@@ -256,3 +256,37 @@ func TestCh06WhiteoutsInOverlay(t *testing.T) {
 		t.Errorf("in the overlay: want etc = [conf.d] and etc/conf.d = [new], got ls output %q", out)
 	}
 }
+
+// inspect, history and prune, as a user reads them.
+func TestCh06InspectHistoryPrune(t *testing.T) {
+	e := newEnv(t)
+	id := e.importBusybox("busybox")
+	r := e.mini("image", "inspect", "busybox")
+	var out []struct {
+		ID       string `json:"Id"`
+		RepoTags []string
+		Config   struct{ Cmd, Env []string }
+		RootFS   struct{ Layers []string }
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || len(out) != 1 {
+		t.Fatalf("image inspect: want a JSON array of one image: %v\n%s", err, r)
+	}
+	if i := out[0]; i.ID != id || fmt.Sprint(i.RepoTags) != "[busybox:latest]" || fmt.Sprint(i.Config.Cmd) != "[sh]" || len(i.RootFS.Layers) != 1 {
+		t.Errorf("image inspect: %+v", i)
+	}
+	expectError(t, e.mini("image", "inspect", "nothere"), 125, "no such image")
+	r = e.mini("history", "busybox")
+	if !regexp.MustCompile(`^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n` + id[7:19] + ` +\d+ years ago +mini image import-rootfs busybox +[\d.]+[kM]B`).MatchString(r.Stdout) {
+		t.Errorf("history: want Docker's columns and the import step, got:\n%s", r)
+	}
+	// A blob nothing uses (as an interrupted pull leaves) is what prune removes.
+	orphan := filepath.Join(e.root, "images/blobs/sha256", strings.Repeat("0", 64))
+	if err := os.WriteFile(orphan, []byte("orphan"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, e.mini("image", "prune"), 0, "Deleted 1 blobs and 0 unpacked layers\nTotal reclaimed space: 6B\n")
+	if _, err := os.Stat(orphan); !os.IsNotExist(err) {
+		t.Errorf("prune left the unused blob")
+	}
+	expect(t, e.mini("images", "-q"), 0, id[7:19]+"\n")
+}

@@ -38,13 +38,13 @@ func (a *applier) apply(hdr *tar.Header, r io.Reader) error {
 	}
 	// A layer may list a path twice; the later entry wins. An existing directory stays when the
 	// new entry is a directory too (its contents are the layer's), anything else is replaced.
-	if err := clear(parent, base, hdr.Typeflag == tar.TypeDir); err != nil {
+	if err := clearName(parent, base, hdr.Typeflag == tar.TypeDir); err != nil {
 		return err
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return a.dir(parent, base, rel, hdr)
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg, tar.TypeGNUSparse: // archive/tar expands a sparse file's holes as it reads
 		return file(parent, base, hdr, r)
 	case tar.TypeSymlink:
 		return symlink(parent, base, hdr)
@@ -64,8 +64,8 @@ func (a *applier) apply(hdr *tar.Header, r io.Reader) error {
 	}
 }
 
-// clear removes what is at base in dir, unless keepDir and it is a directory.
-func clear(dir *os.File, base string, keepDir bool) error {
+// clearName removes what is at base in dir, unless keepDir and it is a directory.
+func clearName(dir *os.File, base string, keepDir bool) error {
 	var st unix.Stat_t
 	err := unix.Fstatat(int(dir.Fd()), base, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if errors.Is(err, unix.ENOENT) {
