@@ -63,6 +63,7 @@ func newApp() *cli.App {
 			doctorCommand(),
 			//mini:begin 06
 			pullCommand(), loginCommand(), logoutCommand(), searchCommand(),
+			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
 			//mini:end 06
 		},
 		Action: func(c *cli.Context) error {
