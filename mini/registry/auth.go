@@ -29,7 +29,7 @@ func (c *Client) ping(ctx context.Context, ep *endpoint) error {
 	if err != nil {
 		return fmt.Errorf("registry %s: %w", ep.domain, err)
 	}
-	resp, err := c.send(req, "ping the registry: is it a Distribution v2 registry, and does it want a login?")
+	resp, err := c.send(req, "ping the registry: is it a Distribution v2 registry, and does it want a login? (-i: a 401's WWW-Authenticate header says how)", "-i")
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ type tokenResponse struct {
 // token server) and a service; ask the realm for a token that grants scope, logging in with cred
 // if there is one (no credential: an anonymous token, enough to pull public images).
 func (c *Client) fetchToken(ctx context.Context, realm *url.URL, service, scope string, cred Credential) (string, error) {
-	//mini:solution 06.1 Ask the realm for a bearer token: GET realm?service=…&scope=…, with the login as basic auth if there is one; the token is in the JSON answer's "token" (or "access_token").
+	//mini:solution 06.1 The token dance: GET the realm with service and scope (the login as basic auth, if any) and read the token from the JSON answer.
 	u := *realm
 	q := u.Query()
 	if service != "" {

@@ -18,7 +18,7 @@ import (
 )
 
 // The tests of step 06.1, the token dance. They stop at the manifest, so they need no blob
-// (step 06.2) to pass; TestCh06Step1PullTokenAuth goes all the way.
+// (step 06.2, which comes later) to pass; TestCh06Step2PullTokenAuth goes all the way.
 
 // TestCh06Step1FetchToken asks a token server for a token the way Docker does: GET the realm
 // with service and scope in the query, the login as basic auth.
@@ -124,9 +124,9 @@ func TestCh06Step1TokenLogin(t *testing.T) {
 	}
 }
 
-// TestCh06Step1PullTokenAuth pulls a whole image through the token dance (its blobs need step
-// 06.2 too).
-func TestCh06Step1PullTokenAuth(t *testing.T) {
+// TestCh06Step2PullTokenAuth pulls a whole image through the token dance (step 06.1) and
+// verifies its blobs (step 06.2).
+func TestCh06Step2PullTokenAuth(t *testing.T) {
 	reg := registrytest.Start(t, registrytest.Token)
 	_, m := pushedImage(t, reg, "tok/full:1", registrytest.Tar(t, map[string]string{"a": "1"}), registrytest.Tar(t, map[string]string{"b": "2"}))
 	store := newDirStore(t)

@@ -33,7 +33,7 @@ func (c *Client) fetchBlob(ctx context.Context, ep *endpoint, repo string, d v1.
 	if err := c.authorize(ctx, ep, req, pullScope(repo)); err != nil {
 		return err
 	}
-	resp, err := c.send(req, fmt.Sprintf("fetch blob %s (%d bytes); its sha256 must be its name", short(d.Digest), d.Size))
+	resp, err := c.send(req, fmt.Sprintf("fetch blob %s (%d bytes); its sha256 must be its name (check: sha256sum %s)", short(d.Digest), d.Size, short(d.Digest)), "-L", "-o", short(d.Digest))
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	if v.failed != nil {
 		return 0, v.failed
 	}
-	//mini:solution 06.2 Count and hash what passes; refuse more than Size bytes, check the digest at Size bytes, and call an early end a truncated blob.
+	//mini:solution 06.2 Verify a blob while it streams: count and hash each chunk; refuse more than Size bytes, a wrong digest at Size bytes, an early end.
 	n, err := v.r.Read(p)
 	if v.n+int64(n) > v.want.Size {
 		v.failed = fmt.Errorf("the registry sent more than the %d bytes of blob %s: refusing it", v.want.Size, short(v.want.Digest))

@@ -21,8 +21,8 @@ import (
 // and bounds it in time. Connecting and the answer's headers are bounded by the transport; the
 // body by a watchdog that cancels the request when nothing arrives for the timeout. Closing the
 // body releases both.
-func (c *Client) send(req *http.Request, what string) (*http.Response, error) {
-	c.narrate(curl(req), what)
+func (c *Client) send(req *http.Request, what string, curlFlags ...string) (*http.Response, error) {
+	c.narrate(curl(req, curlFlags...), what)
 	ctx, cancel := context.WithCancelCause(req.Context())
 	timedOut := fmt.Errorf("no answer for %s", c.opts.Timeout)
 	// The headers, too, are bounded here: a custom transport (tests) has no timeouts of its own.
@@ -77,10 +77,11 @@ func (w *watchedBody) Close() error {
 	return err
 }
 
-// curl writes req as a curl command a student can type. Credentials never appear: a basic login
+// curl writes req as a curl command a student can type (flags: curl's own, e.g. -i to show the
+// answer's headers). Credentials never appear: a basic login
 // shows its user and REDACTED, a bearer token shows as $TOKEN.
-func curl(req *http.Request) string {
-	args := []string{"curl", "-s"}
+func curl(req *http.Request, flags ...string) string {
+	args := append([]string{"curl", "-s"}, flags...)
 	switch req.Method {
 	case http.MethodHead:
 		args = append(args, "-I")

@@ -155,6 +155,7 @@ func (c *Client) endpoint(ctx context.Context, domain, base string) (*endpoint, 
 		if !c.insecure(host) {
 			return nil, fmt.Errorf("registry %s answers in plain HTTP, not HTTPS: if you trust the network to it, add %q to \"insecure-registries\" in Mini's config file", domain, host)
 		}
+		c.narrate("", fmt.Sprintf("%s answered HTTPS in plain HTTP; it may use plain HTTP (loopback, or an insecure registry in the config file): ask again over http", host))
 		ep.base = "http://" + host
 		err = c.ping(ctx, ep)
 	}
