@@ -31,13 +31,23 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// T is what the helpers need of a test: *testing.T and *testing.B have it, and so does the
+// lab command (registrytest/lab), which runs a registry for a student to try by hand.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	TempDir() string
+	Cleanup(func())
+}
 
 // The login every auth-mode registry accepts.
 const (
@@ -48,7 +58,7 @@ const (
 )
 
 // needTools fails (as root: CI must have them) or skips (otherwise) when a tool is missing.
-func NeedTools(t testing.TB, tools ...string) {
+func NeedTools(t T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -79,7 +89,7 @@ type Registry struct {
 
 // Start starts docker-registry on a free loopback port with its own storage, in mode.
 // It is stopped when the test ends.
-func Start(t testing.TB, mode Mode) *Registry {
+func Start(t T, mode Mode) *Registry {
 	t.Helper()
 	NeedTools(t, "docker-registry")
 	dir := t.TempDir()
@@ -140,7 +150,7 @@ http:
 }
 
 // Push copies the OCI layout in dir to repo:tag on the registry with skopeo.
-func (r *Registry) Push(t testing.TB, layout, repo string, extra ...string) {
+func (r *Registry) Push(t T, layout, repo string, extra ...string) {
 	t.Helper()
 	NeedTools(t, "skopeo")
 	args := []string{"--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"}
@@ -158,7 +168,7 @@ func (r *Registry) Push(t testing.TB, layout, repo string, extra ...string) {
 
 // freeAddr finds a free loopback port. The registry binds it right after; nothing else on a
 // test machine races for ephemeral ports that fast.
-func freeAddr(t testing.TB) string {
+func freeAddr(t T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -168,7 +178,7 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-func WriteFile(t testing.TB, path string, data []byte) {
+func WriteFile(t T, path string, data []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -206,7 +216,7 @@ type TokenServer struct {
 	requests []url.Values // every token request's query, for the tests to read
 }
 
-func StartTokenServer(t testing.TB) *TokenServer {
+func StartTokenServer(t T) *TokenServer {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -315,7 +325,7 @@ type Proxy struct {
 	blobs []string // paths of GET …/blobs/… requests
 }
 
-func StartProxy(t testing.TB, target string) *Proxy {
+func StartProxy(t T, target string) *Proxy {
 	t.Helper()
 	p := &Proxy{}
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
@@ -346,7 +356,7 @@ type Layout struct {
 	Dir string
 }
 
-func NewLayout(t testing.TB) *Layout {
+func NewLayout(t T) *Layout {
 	t.Helper()
 	l := &Layout{Dir: t.TempDir()}
 	WriteFile(t, filepath.Join(l.Dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`))
@@ -357,7 +367,7 @@ func NewLayout(t testing.TB) *Layout {
 }
 
 // Blob writes data and returns its descriptor.
-func (l *Layout) Blob(t testing.TB, mediaType string, data []byte) v1.Descriptor {
+func (l *Layout) Blob(t T, mediaType string, data []byte) v1.Descriptor {
 	t.Helper()
 	d := digest.FromBytes(data)
 	WriteFile(t, filepath.Join(l.Dir, "blobs", "sha256", d.Encoded()), data)
@@ -366,14 +376,14 @@ func (l *Layout) Blob(t testing.TB, mediaType string, data []byte) v1.Descriptor
 
 // Image writes a config and a manifest for layers (tars, stored gzipped) and returns the
 // manifest's descriptor, with its platform.
-func (l *Layout) Image(t testing.TB, arch string, layers ...[]byte) v1.Descriptor {
+func (l *Layout) Image(t T, arch string, layers ...[]byte) v1.Descriptor {
 	t.Helper()
 	return l.ImageWithConfig(t, v1.Image{Platform: v1.Platform{OS: "linux", Architecture: arch}}, layers...)
 }
 
 // ImageWithConfig is Image with a config of the test's own (Cmd, Env, WorkingDir, User...);
 // its rootfs is filled in from the layers.
-func (l *Layout) ImageWithConfig(t testing.TB, cfg v1.Image, layers ...[]byte) v1.Descriptor {
+func (l *Layout) ImageWithConfig(t T, cfg v1.Image, layers ...[]byte) v1.Descriptor {
 	t.Helper()
 	cfg.RootFS = v1.RootFS{Type: "layers"}
 	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest}
@@ -389,7 +399,7 @@ func (l *Layout) ImageWithConfig(t testing.TB, cfg v1.Image, layers ...[]byte) v
 
 // Index makes the layout's index.json name one image (single) or an index of several
 // (multi-platform) as its "latest".
-func (l *Layout) Index(t testing.TB, manifests ...v1.Descriptor) {
+func (l *Layout) Index(t T, manifests ...v1.Descriptor) {
 	t.Helper()
 	top := manifests[0]
 	if len(manifests) > 1 {
@@ -403,7 +413,7 @@ func (l *Layout) Index(t testing.TB, manifests ...v1.Descriptor) {
 }
 
 // Tar makes a tar of files (name → content).
-func Tar(t testing.TB, files map[string]string) []byte {
+func Tar(t T, files map[string]string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
@@ -422,7 +432,7 @@ func Tar(t testing.TB, files map[string]string) []byte {
 }
 
 // Gzip compresses data.
-func Gzip(t testing.TB, data []byte) []byte {
+func Gzip(t T, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -436,7 +446,7 @@ func Gzip(t testing.TB, data []byte) []byte {
 }
 
 // JSON marshals v.
-func JSON(t testing.TB, v any) []byte {
+func JSON(t T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
