@@ -72,7 +72,7 @@ func (c *Client) authorize(ctx context.Context, ep *endpoint, req *http.Request,
 				return err
 			}
 			if token, err = c.fetchToken(ctx, realm, ep.challenge.params["service"], scope, cred); err != nil {
-				return fmt.Errorf("registry %s: get a token for %s: %w", ep.domain, scope, err)
+				return fmt.Errorf("registry %s: get a token for %s: %w (if it needs a login: mini login %s)", ep.domain, scope, err, ep.domain)
 			}
 			ep.tokens[scope] = token
 		}
@@ -129,7 +129,7 @@ func (c *Client) fetchToken(ctx context.Context, realm *url.URL, service, scope 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("the token server %s answered %s: wrong login? try: mini login", u.Host, resp.Status)
+		return "", fmt.Errorf("the token server %s answered %s", u.Host, resp.Status)
 	}
 	var tr tokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tr); err != nil {

@@ -33,7 +33,7 @@ func (c *Client) Login(ctx context.Context, domain string, cred Credential) erro
 			return err
 		}
 		if _, err := c.fetchToken(ctx, realm, ep.challenge.params["service"], "", cred); err != nil {
-			return fmt.Errorf("log in to %s: %w", domain, err)
+			return fmt.Errorf("log in to %s: %w: wrong user name or password?", domain, err)
 		}
 		return nil
 	case "basic":
