@@ -17,6 +17,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,16 +62,15 @@ func Open(stateRoot string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the image store: %w", err)
 	}
-	if ok, err := state.TryRelock(s.lock, state.Exclusive); err == nil && ok {
-		err := s.sweep()
-		if rerr := state.Relock(s.lock, state.Shared); rerr != nil {
-			s.Close()
-			return nil, rerr
-		}
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
+	ok, err := state.TryRelock(s.lock, state.Exclusive)
+	if err == nil && ok {
+		err = s.sweep()
+	}
+	// Back to shared, also when the exclusive lock was refused: flock(2) dropped the shared
+	// one while it tried.
+	if rerr := state.Relock(s.lock, state.Shared); rerr != nil || err != nil {
+		s.Close()
+		return nil, errors.Join(err, rerr)
 	}
 	return s, nil
 }

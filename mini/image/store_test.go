@@ -18,6 +18,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/minikit/kit/mini/image/reference"
+	"github.com/minikit/kit/mini/state"
 )
 
 func needRoot(t *testing.T) {
@@ -285,4 +286,28 @@ func storeImage(t *testing.T, s *Store, layerTar []byte) []byte {
 		Layers:    []v1.Descriptor{{MediaType: DockerLayer, Digest: ld, Size: int64(len(layerTar))}},
 	})
 	return m
+}
+
+// Every open Store holds the store lock, also one opened while another was open (the sweep's
+// refused exclusive lock must not leave it without one): a deletion waits for both.
+func TestOpenStoresHoldTheLock(t *testing.T) {
+	root := t.TempDir()
+	a, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.Close()
+	probe, err := state.LockFile(filepath.Join(root, "images", "lock"), state.Shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	if ok, _ := state.TryRelock(probe, state.Exclusive); ok {
+		t.Error("the store lock could be taken exclusively while a Store is open")
+	}
 }

@@ -98,6 +98,7 @@ func Relock(f *os.File, how int) error {
 }
 
 // TryRelock is Relock without waiting: ok is false when another process holds a conflicting lock.
+// Then f may hold no lock at all (the conversion drops the old lock first): Relock it again.
 func TryRelock(f *os.File, how int) (ok bool, err error) {
 	err = unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
 	if err == unix.EWOULDBLOCK {

@@ -40,6 +40,9 @@ func TestLockFile(t *testing.T) {
 	if ok, err := TryRelock(a, Exclusive); err != nil || ok {
 		t.Errorf("an exclusive lock was granted while another shared one is held: %v, %v", ok, err)
 	}
+	if err := Relock(a, Shared); err != nil { // the refused conversion dropped a's lock
+		t.Fatal(err)
+	}
 	b.Close()
 	if ok, err := TryRelock(a, Exclusive); err != nil || !ok {
 		t.Errorf("no exclusive lock once the other is released: %v, %v", ok, err)
