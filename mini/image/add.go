@@ -40,12 +40,6 @@ func (s *Store) Add(n NewImage) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	md := digest.FromBytes(n.Manifest)
-	if !s.HasBlob(md) {
-		if _, _, err := s.putBlob(bytes.NewReader(n.Manifest), md.Encoded(), nil, -1); err != nil {
-			return nil, err
-		}
-	}
 	cb, err := s.readBlob(m.Config.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("the image config: %w (pull the image again)", err)
@@ -62,6 +56,14 @@ func (s *Store) Add(n NewImage) (*Image, error) {
 	key, err := refKey(n.Ref)
 	if err != nil {
 		return nil, err
+	}
+	// The manifest goes in last, once every layer is unpacked: an image whose layer is refused
+	// leaves no manifest behind.
+	md := digest.FromBytes(n.Manifest)
+	if !s.HasBlob(md) {
+		if _, _, err := s.putBlob(bytes.NewReader(n.Manifest), md.Encoded(), nil, -1); err != nil {
+			return nil, err
+		}
 	}
 	err = s.updateIndex(func(idx *index) error {
 		idx.Refs[key] = entry{Manifest: md, Config: m.Config.Digest, RepoDigest: n.RepoDigest}

@@ -265,6 +265,9 @@ func TestAddMaliciousLayer(t *testing.T) {
 	if _, err := s.Resolve("evil"); err == nil {
 		t.Error("the image was recorded")
 	}
+	if s.HasBlob(digest.FromBytes(manifest)) {
+		t.Error("the refused image's manifest was stored")
+	}
 }
 
 // storeImage writes a one-layer image's layer and config as blobs and returns its manifest.
