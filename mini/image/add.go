@@ -31,8 +31,8 @@ type NewImage struct {
 	RepoDigest digest.Digest
 }
 
-// Add records an image: it stores the manifest, checks that the config and every layer blob are
-// there, unpacks each layer the store has not unpacked yet, and only then points the name at
+// Add records an image: it checks that the config and every layer blob are there, unpacks each
+// layer the store has not unpacked yet, stores the manifest, and only then points the name at
 // the image. Killed halfway, it leaves blobs and maybe whole layers that nothing names yet; the
 // next Add of the same image finds them and finishes.
 func (s *Store) Add(n NewImage) (*Image, error) {
