@@ -79,12 +79,18 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 		"/proc/self/exe init   # the same binary; fds 3, 4, 5 = config pipe, error pipe, narration"), "re-execute mini as the init process, which waits for the host side on fd 3")
 
 	//mini:begin 02
+	//mini:solution 02.1 Ask for new namespaces: put the clone(2) flags of every namespace in namespace.All (namespace.CloneFlags) on the command, so the init process is born inside them.
 	flags, err := namespace.CloneFlags(namespace.All)
 	if err != nil {
 		p.closeAll()
 		return nil, err
 	}
 	cmd.SysProcAttr.Cloneflags = flags
+	//mini:stub if err := todo.Step("02.1"); err != nil {
+	//mini:stub 	p.closeAll()
+	//mini:stub 	return nil, err
+	//mini:stub }
+	//mini:end
 	p.n.Stepf(explain.Namespace, explain.Sh(namespace.UnshareCommand(namespace.All)),
 		"clone(2) with %s: the child starts in new namespaces", namespace.FlagNames(namespace.All))
 

@@ -45,7 +45,7 @@ func ContainerComment(bridge, id string) string { return "mini:" + bridge + ":" 
 // BridgeRules are the rules every container on the bridge shares. They are written with the
 // first container on the bridge and removed with the last.
 func BridgeRules(b Bridge) ([]Rule, error) {
-	//mini:solution 05.2 Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), FORWARD accepts for the bridge, and the INPUT drop that guards the host's loopback.
+	//mini:solution 05.3 Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), FORWARD accepts for the bridge, and the INPUT drop that guards the host's loopback.
 	subnet := b.Subnet.String()
 	tag := []string{"-m", "comment", "--comment", BridgeComment(b.Name)}
 	rule := func(table, chain string, spec ...string) Rule {
@@ -74,7 +74,7 @@ func BridgeRules(b Bridge) ([]Rule, error) {
 		// Replies to the host's own 127.0.0.1 connections are ESTABLISHED and pass.
 		rule("filter", Input, "-i", b.Name, "-d", "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED", "-j", "DROP"),
 	}, nil
-	//mini:stub return nil, todo.Step("05.2")
+	//mini:stub return nil, todo.Step("05.3")
 	//mini:end
 }
 
@@ -82,7 +82,7 @@ func BridgeRules(b Bridge) ([]Rule, error) {
 // container's address and port, for packets from outside (PREROUTING) and from the host itself
 // (OUTPUT: locally made packets never pass PREROUTING), and a FORWARD accept.
 func PortRules(b Bridge, id string, ip netip.Addr, ports []Port) ([]Rule, error) {
-	//mini:solution 05.3 For every port, return a DNAT rule in MINI-PREROUTING and in MINI-OUTPUT (host port → ip:container port) and an ACCEPT in MINI-FORWARD.
+	//mini:solution 05.4 For every port, return a DNAT rule in MINI-PREROUTING and in MINI-OUTPUT (host port → ip:container port) and an ACCEPT in MINI-FORWARD.
 	var rules []Rule
 	tag := []string{"-m", "comment", "--comment", ContainerComment(b.Name, id)}
 	for _, p := range ports {
@@ -101,6 +101,6 @@ func PortRules(b Bridge, id string, ip netip.Addr, ports []Port) ([]Rule, error)
 		)
 	}
 	return rules, nil
-	//mini:stub return nil, todo.Step("05.3")
+	//mini:stub return nil, todo.Step("05.4")
 	//mini:end
 }

@@ -81,6 +81,7 @@ func configureInside(pid int, addr netip.Prefix, gateway netip.Addr, n *explain.
 	n.Step(explain.Network, explain.Sh(
 		fmt.Sprintf("%sip addr add %s dev eth0\n%sip link set eth0 up\n%sip route add default via %s", in, addr, in, in, gateway)), fmt.Sprintf("give eth0 the address %s and bring it up; default route via the gateway %s", addr, gateway))
 
+	//mini:solution 05.2 Through the handle h (a netlink socket in the container's namespace): give eth0 the address addr, bring it up, and add the default route via gateway.
 	if err := h.AddrAdd(eth0, &netlink.Addr{IPNet: ipNet(addr)}); err != nil {
 		return fmt.Errorf("add %s to the container's eth0: %w", addr, err)
 	}
@@ -92,6 +93,9 @@ func configureInside(pid int, addr netip.Prefix, gateway netip.Addr, n *explain.
 		return fmt.Errorf("add the container's default route via %s: %w", gateway, err)
 	}
 	return nil
+	//mini:stub _ = eth0
+	//mini:stub return todo.Step("05.2")
+	//mini:end
 }
 
 // removeVeth is the teardown of createVeth. When the container's processes are gone, so is its

@@ -64,15 +64,12 @@ func MakePrivate(root string, n *explain.Narrator) error {
 
 // mountProc mounts a new proc filesystem on root/proc.
 func mountProc(root string, n *explain.Narrator) error {
-	//mini:solution 02.3 Mount a new proc filesystem on root/proc, with nosuid, nodev and noexec.
 	// A proc filesystem shows the processes of the PID namespace of the process that mounts it.
 	// This one is mounted from inside the new PID namespace, so the container sees only its own
 	// processes, itself as PID 1. The host's /proc would show (and let it signal) every process
 	// on the machine.
 	return mount("proc", filepath.Join(root, "proc"), "proc",
 		unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n)
-	//mini:stub return todo.Step("02.3")
-	//mini:end
 }
 
 // noDevices makes device nodes in the root filesystem itself unusable (nodev): a root filesystem

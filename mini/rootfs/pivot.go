@@ -19,7 +19,7 @@ import (
 // root must be a mount point (Mount bind-mounts it onto itself) and no mount in the namespace
 // may be shared (Mount makes them private): otherwise pivot_root fails with EINVAL.
 func PivotRoot(root string, n *explain.Narrator) error {
-	//mini:solution 02.4 Pivot the root to root with pivot_root(".", "."), then detach the old root and chdir to "/".
+	//mini:solution 02.3 Pivot the root to root with pivot_root(".", "."), then detach the old root and chdir to "/".
 	if err := unix.Chdir(root); err != nil {
 		return fmt.Errorf("chdir %s: %w", root, err)
 	}
@@ -42,6 +42,6 @@ func PivotRoot(root string, n *explain.Narrator) error {
 		return fmt.Errorf("chdir / after pivot_root: %w", err)
 	}
 	return nil
-	//mini:stub return todo.Step("02.4")
+	//mini:stub return todo.Step("02.3")
 	//mini:end
 }
