@@ -51,6 +51,9 @@ func newApp() *cli.App {
 		Usage:                  "a container engine you build one mechanism at a time",
 		HideVersion:            true,
 		UseShortOptionHandling: true,
+		// A repeated flag is a list (-p 80:80 -p 53:53/udp); a comma inside one value is part of
+		// it (--change 'CMD ["sh", "-c", "x"]'), as in Docker.
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Value: state.DefaultRoot, Usage: "the state root: where runs, layers and images are kept", EnvVars: []string{"MINI_ROOT"}},
 			&cli.BoolFlag{Name: "no-color", Usage: "plain text, no colour (NO_COLOR in the environment does the same)"},
@@ -64,6 +67,7 @@ func newApp() *cli.App {
 			//mini:begin 06
 			pullCommand(), loginCommand(), logoutCommand(), searchCommand(),
 			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
+			saveCommand(), loadCommand(), importCommand(),
 			//mini:end 06
 		},
 		Action: func(c *cli.Context) error {
