@@ -8,6 +8,7 @@
 //	go run ./scripts/verify                 everything
 //	go run ./scripts/verify --chapter 03    only chapter 03 (freshness is always checked)
 //	go run ./scripts/verify --no-tests      only freshness, build and vet
+//	go run ./scripts/verify --chapter 03 --run '^TestCh03'   only chapter 03's own tests (does not count)
 //
 // The last line is "verify: N passed, N failed" (", N skipped" when not root skipped tests); the
 // exit status is 1 if anything failed.
@@ -35,6 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	repo := fl.String("repo", "", "repository root (default: the directory above with the kit's go.mod)")
 	chapter := fl.String("chapter", "", "verify only this chapter (NN)")
 	noTests := fl.Bool("no-tests", false, "check only freshness, build and vet; run no tests")
+	runRE := fl.String("run", "", "run only the chapter tests matching this go test -run pattern (for development: such a run does not count)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -64,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		repo:    *repo,
 		only:    only,
 		noTests: *noTests,
+		run:     *runRE,
 		root:    os.Geteuid() == 0,
 		out:     stdout,
 		errOut:  stderr,

@@ -141,3 +141,12 @@ func TestVerifyLessonsTeach(t *testing.T) {
 		t.Errorf("the output does not contain %q:\n%s", want, out)
 	}
 }
+
+// TestVerifyRun: --run limits the chapter tests, and the run says it does not count.
+func TestVerifyRun(t *testing.T) {
+	repo := generated(t)
+	out, code := verify(t, "--repo", repo, "--chapter", "01", "--run", "^TestCh01Step1")
+	if code != 0 || !strings.Contains(out, `limited to -run "^TestCh01Step1": this run does not count`) || strings.Contains(out, "TestCh01Step2Over passes") {
+		t.Errorf("exit %d; want 0 and the note:\n%s", code, out)
+	}
+}

@@ -16,6 +16,7 @@ type verifier struct {
 	repo    string
 	only    int // the one chapter to verify, or -1 for all
 	noTests bool
+	run     string // a go test -run pattern limiting the chapter tests, or "" for all
 	root    bool // as root, a skipped test is a failure
 	out     io.Writer
 	errOut  io.Writer
@@ -84,7 +85,11 @@ func (v *verifier) fresh() (*kit.Output, bool) {
 // chapterTests is step 2: every test of the chapter passes; as root none may skip.
 func (v *verifier) chapterTests(c kit.Chapter) *testjson.Run {
 	v.heading(c.ChapterDir() + ": go test ./...")
-	run, err := v.goTest(c.ChapterDir(), "./...")
+	args := []string{"./..."}
+	if v.run != "" {
+		args = append([]string{"-run", v.run}, args...)
+	}
+	run, err := v.goTest(c.ChapterDir(), args...)
 	if err != nil {
 		v.fail(fmt.Sprintf("%s: %v", c.ChapterDir(), err))
 		return run
@@ -159,12 +164,19 @@ func (v *verifier) exercise(c kit.Chapter, chapter *testjson.Run) {
 		return
 	}
 	fmt.Fprintln(v.out, "  the chapter's tests on the stubs (step tests must fail):")
-	run, err := v.goTest(dir, "-run", "^TestCh"+c.Code(), "./...")
+	pattern := "^TestCh" + c.Code()
+	if v.run != "" {
+		pattern = v.run // the chapter ran only these: judge only the steps whose tests they are
+	}
+	run, err := v.goTest(dir, "-run", pattern, "./...")
 	if err != nil {
 		v.fail(fmt.Sprintf("%s: %v", dir, err))
 		return
 	}
 	for _, f := range steps.Judge(c.Code(), list, run, chapter, v.root) {
+		if v.run != "" && len(f.Tests) == 0 {
+			continue // none of its tests matched --run
+		}
 		label := fmt.Sprintf("step %s (%s)", f.ID, strings.Join(f.Tests, ", "))
 		if f.ID == steps.Given {
 			label = "given code's test " + strings.Join(f.Tests, ", ")
@@ -231,6 +243,9 @@ func (v *verifier) summary() int {
 		for _, f := range v.failures {
 			fmt.Fprintf(v.out, "  %s\n", f)
 		}
+	}
+	if v.run != "" {
+		fmt.Fprintf(v.out, "the chapters' tests were limited to -run %q: this run does not count\n", v.run)
 	}
 	if v.rootSkips > 0 {
 		fmt.Fprintf(v.out, "not root: %d tests that need root were skipped; this run does not count (run it as root)\n", v.rootSkips)
