@@ -2,6 +2,7 @@ package teach
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/minikit/kit/lessons/internal/hint"
@@ -30,7 +31,7 @@ func LastCode(h *hint.Step) (code []string, ok bool) {
 
 // LoadHints reads the hints of the chapter whose lesson directory is dir (lessons/NN-slug).
 func LoadHints(dir string) (map[string]*hint.Step, error) {
-	return hint.Load(dir + "/hints.md")
+	return hint.Load(filepath.Join(dir, "hints.md"))
 }
 
 // Apply returns the text of a chapter file with s's solution replaced by code, indented like the

@@ -140,3 +140,19 @@ func TestTrivial(t *testing.T) {
 		}
 	}
 }
+
+func TestLastCode(t *testing.T) {
+	hints := "# Hints\n\n## 01.1 A\n\n### Hint 1\n\n```go\nnot the last\n```\n\n### Hint 2\n\nClose:\n\n```go\nreturn x + x, nil\n```\n\n## 01.2 B\n\n### Hint 1\n\n```text\na sketch\n```\n"
+	root := t.TempDir()
+	write(t, root, "hints.md", hints)
+	h, err := LoadHints(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, ok := LastCode(h["01.1"]); !ok || len(code) != 1 || code[0] != "return x + x, nil" {
+		t.Errorf("LastCode(01.1) = %q, %v; want the go block of the last hint", code, ok)
+	}
+	if code, ok := LastCode(h["01.2"]); ok {
+		t.Errorf("LastCode(01.2) = %q; a text sketch is not code", code)
+	}
+}
