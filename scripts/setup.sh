@@ -22,6 +22,9 @@ need=(
   "skopeo:skopeo"
   "umoci:umoci"
   "htpasswd:apache2-utils"
+  # chapter 06's interop tests: podman loads what mini save writes (runc: its runtime here)
+  "podman:podman"
+  "runc:runc"
 )
 
 missing=()

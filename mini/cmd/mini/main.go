@@ -67,7 +67,7 @@ func newApp() *cli.App {
 			//mini:begin 06
 			pullCommand(), loginCommand(), logoutCommand(), searchCommand(),
 			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
-			saveCommand(), loadCommand(), importCommand(),
+			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			//mini:end 06
 		},
 		Action: func(c *cli.Context) error {
