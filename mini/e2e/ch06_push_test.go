@@ -105,6 +105,19 @@ func TestCh06PodmanLoadsMiniSave(t *testing.T) {
 	if err != nil || got != want.Stdout {
 		t.Errorf("podman run printed %q (%v), mini run %q", got, err, want.Stdout)
 	}
+	// And back: what podman saves, in both its formats, loads into another Mini store and runs.
+	for _, format := range []string{"docker-archive", "oci-archive"} {
+		saved := filepath.Join(dir, format+".tar")
+		if out, err := podman("save", "--format", format, "-o", saved, "busybox:latest"); err != nil {
+			t.Fatalf("podman save --format %s: %v\n%s", format, err, out)
+		}
+		other := imageEnv(t)
+		if r := other.mini("load", "-i", saved); r.Status != 0 || !strings.Contains(r.Stdout, "Loaded image: busybox:latest") {
+			t.Errorf("mini load of podman's %s: %s", format, r)
+			continue
+		}
+		expect(t, other.mini("run", "busybox", "sh", "-c", script), 0, want.Stdout)
+	}
 }
 
 // removeCgroupParent removes a parent group (in every hierarchy) that a tool made under a name
