@@ -39,7 +39,12 @@ func TestCh01Step1OwnRoot(t *testing.T) {
 func TestCh01DefaultRootfs(t *testing.T) {
 	e := newEnv(t)
 	e.extra = []string{"MINI_ROOTFS="} // find the kit's rootfs from the repository, as a student does
-	r := e.mini("run", "--", "cat", "/etc/os-release")
+	args := []string{"run", "--", "cat", "/etc/os-release"}
+	//mini:begin 06
+	// From chapter 06 the first argument names an image: the kit's rootfs is busybox:latest.
+	args = []string{"run", "busybox", "cat", "/etc/os-release"}
+	//mini:end 06
+	r := e.mini(args...)
 	if r.Status != 0 || !strings.Contains(r.Stdout, "Mini") {
 		t.Fatalf("without --rootfs, want the kit's busybox rootfs, got:\n%s", r)
 	}
