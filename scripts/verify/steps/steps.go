@@ -67,7 +67,7 @@ func Judge(code string, steps []kit.Step, exercise, chapter *testjson.Run, root 
 		}
 		m := stepTestRE.FindStringSubmatch(t.Name)
 		if m == nil && strings.HasPrefix(t.Name, "TestCh"+code) {
-			findings = append(findings, judgeGiven(t, root))
+			findings = append(findings, judgeGiven(t, subtestOutput(exercise, t), root))
 			continue
 		}
 		if m == nil || m[1] != code {
@@ -88,7 +88,7 @@ const Given = "given"
 // or fail only because a step is not written yet: its output names that step ("step 03.2: not
 // done yet", the todo error), so `lessons check` says it waits for the step. A failure that names
 // no step means the test needs something the student writes: name it after that step.
-func judgeGiven(t *testjson.Test, root bool) Finding {
+func judgeGiven(t *testjson.Test, output string, root bool) Finding {
 	f := Finding{ID: Given, Tests: []string{t.Name}}
 	switch t.Action {
 	case "pass":
@@ -99,7 +99,7 @@ func judgeGiven(t *testjson.Test, root bool) Finding {
 			f.Verdict = Fail
 		}
 	default:
-		if waits := todoRE.FindAllStringSubmatch(t.Output, -1); len(waits) > 0 && t.Action == "fail" {
+		if waits := todoRE.FindAllStringSubmatch(output, -1); len(waits) > 0 && t.Action == "fail" {
 			f.Verdict = Pass
 			f.Why = []string{"waits for step " + waits[0][1] + " on the exercise"}
 			break
@@ -109,6 +109,17 @@ func judgeGiven(t *testjson.Test, root bool) Finding {
 			"name it after the step whose code it tests (TestChNNStepS…)"}
 	}
 	return f
+}
+
+// subtestOutput is the output of t and of all its subtests, where a table test's failures are.
+func subtestOutput(run *testjson.Run, t *testjson.Test) string {
+	out := t.Output
+	for _, s := range run.Tests() {
+		if s.Package == t.Package && strings.HasPrefix(s.Name, t.Name+"/") {
+			out += s.Output
+		}
+	}
+	return out
 }
 
 // todoRE finds the error of an unwritten step's stub (todo.Step) in a test's output.

@@ -59,6 +59,7 @@ func TestVerifyJudge(t *testing.T) {
 		{ID: Given, Verdict: Fail, Tests: []string{"TestCh02NeedsAStep"},
 			Why: []string{"TestCh02NeedsAStep names no step, so it tests given code, but it fails on the exercise, and not because a step is unwritten: name it after the step whose code it tests (TestChNNStepS…)"}},
 		{ID: Given, Verdict: Pass, Tests: []string{"TestCh02WaitsForAStep"}, Why: []string{"waits for step 02.1 on the exercise"}},
+		{ID: Given, Verdict: Pass, Tests: []string{"TestCh02TableWaits"}, Why: []string{"waits for step 02.2 on the exercise"}},
 	}
 	if diff := cmp.Diff(want, Judge("02", steps, exercise, chapter, false)); diff != "" {
 		t.Errorf("Judge not as root (-want +got):\n%s", diff)
