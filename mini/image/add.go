@@ -14,6 +14,7 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
+	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/image/reference"
 	"github.com/minikit/kit/mini/layer"
 	"github.com/minikit/kit/mini/state"
@@ -65,6 +66,8 @@ func (s *Store) Add(n NewImage) (*Image, error) {
 			return nil, err
 		}
 	}
+	s.Explain.Stepf(mechanism, explain.None, "name %s → manifest %s (image ID %s) in %s: a new index written whole and renamed over the old, under a flock",
+		key, short(md), short(m.Config.Digest), s.indexFile())
 	err = s.updateIndex(func(idx *index) error {
 		idx.Refs[key] = entry{Manifest: md, Config: m.Config.Digest, RepoDigest: n.RepoDigest}
 		return nil
@@ -104,6 +107,7 @@ type layerRecord struct {
 func (s *Store) unpack(l v1.Descriptor, diffID digest.Digest) error {
 	final := s.layerDir(diffID)
 	if _, err := os.Stat(final); err == nil {
+		s.Explain.Stepf(mechanism, explain.None, "layer %s is unpacked already (%s): shared, not unpacked again", short(diffID), final)
 		return nil
 	}
 	blob, err := os.Open(s.blobPath(l.Digest))
@@ -122,6 +126,8 @@ func (s *Store) unpack(l v1.Descriptor, diffID digest.Digest) error {
 		}
 	}()
 	fs := filepath.Join(tmp, "fs")
+	s.Explain.Stepf(mechanism, explain.Sh(fmt.Sprintf("mkdir -p %s && tar -xpf %s -C %s\nzcat -f %s | sha256sum    # must print %s\nmv %s %s", fs, blob.Name(), fs, blob.Name(), diffID.Encoded(), tmp, final)),
+		"unpack layer %s into a temporary directory (whiteouts become overlayfs's, an entry that escapes is refused), check its uncompressed sha256 against the config's diff_ids, and rename it into place", short(l.Digest))
 	if err := os.Mkdir(fs, 0o755); err != nil {
 		return fmt.Errorf("unpack layer %s: %w", short(l.Digest), err)
 	}

@@ -25,14 +25,21 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/state"
 )
 
 // Store is an open image store.
 type Store struct {
+	// Explain narrates what the store does (unpacking, naming) for --explain; nil is silent.
+	Explain *explain.Narrator
+
 	dir  string   // <root>/images
 	lock *os.File // the store lock, held shared for as long as the Store is open
 }
+
+// mechanism labels the store's steps in --explain.
+const mechanism explain.Mechanism = "image"
 
 // tmpPrefix starts every name that is not (yet) part of the store.
 const tmpPrefix = ".tmp-"

@@ -47,6 +47,7 @@ func importRootfsCommand() *cli.Command {
 		ArgsUsage: "DIR NAME[:TAG]",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "cmd", Value: cli.NewStringSlice("sh"), Usage: "the image's default command"},
+			&cli.BoolFlag{Name: "explain", Usage: "narrate each step on stderr, with the shell command that does it by hand"},
 		},
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -65,6 +66,7 @@ func importRootfsCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
+			s.Explain = narrator(c)
 			img, err := s.ImportDir(c.Args().Get(0), image.ImportOptions{
 				Ref:       ref,
 				Cmd:       c.StringSlice("cmd"),
