@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/image"
 	"github.com/minikit/kit/mini/image/reference"
@@ -80,7 +81,7 @@ func pull(c *cli.Context, store *image.Store, ref reference.Reference, stdout *o
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", ref.Object(), ref.FamiliarName())
-	progress := newPullProgress(out, !quiet && tty.IsTerminal(stdout.Fd()) && !c.Bool("explain"))
+	progress := newPullProgress(out, !quiet && !c.Bool("explain") && hasWidth(stdout))
 	res, err := client.Pull(ctx, ref, store, progress)
 	progress.wait()
 	if err != nil {
@@ -98,6 +99,16 @@ func pull(c *cli.Context, store *image.Store, ref reference.Reference, stdout *o
 	}
 	fmt.Fprintln(stdout, ref.String())
 	return img, nil
+}
+
+// hasWidth reports whether f is a terminal that bars fit in: on a terminal of zero columns or
+// rows (a pseudo-terminal nobody sized) the bars would show nothing at all.
+func hasWidth(f *os.File) bool {
+	if !tty.IsTerminal(f.Fd()) {
+		return false
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	return err == nil && ws.Col > 0 && ws.Row > 0
 }
 
 // registryClient makes a registry client from the config file, the saved logins and the flags.
