@@ -82,6 +82,22 @@ func (c *Client) authorize(ctx context.Context, ep *endpoint, req *http.Request,
 	return fmt.Errorf("registry %s asks for %q authentication, which Mini does not speak (it speaks Bearer and Basic)", ep.domain, ep.challenge.scheme)
 }
 
+// forgetToken drops the bearer token a refused request carried (its Authorization header), so
+// the next request for scope fetches a new one; a layer fetched beside it may have done so
+// already. It reports whether the request carried a token at all, i.e. whether to try again.
+func (ep *endpoint) forgetToken(scope string, refused *http.Request) bool {
+	used, ok := strings.CutPrefix(refused.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.tokens[scope] == used {
+		delete(ep.tokens, scope)
+	}
+	return true
+}
+
 // realm is the challenge's token server. A password goes there, so it must be HTTPS unless the
 // token server is one that may be reached in plain HTTP (loopback, or configured insecure).
 func (c *Client) realm(ep *endpoint) (*url.URL, error) {

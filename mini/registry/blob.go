@@ -26,16 +26,25 @@ type BlobStore interface {
 // registry sends is verified while it streams: the store only ever sees bytes that are checked
 // by the time they end.
 func (c *Client) fetchBlob(ctx context.Context, ep *endpoint, repo string, d v1.Descriptor, store BlobStore, progress BlobProgress) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil)
-	if err != nil {
-		return err
-	}
-	if err := c.authorize(ctx, ep, req, pullScope(repo)); err != nil {
-		return err
-	}
-	resp, err := c.send(req, fmt.Sprintf("fetch blob %s (%d bytes); its sha256 must be its name (check: sha256sum %s)", short(d.Digest), d.Size, short(d.Digest)), "-L", "-o", short(d.Digest))
-	if err != nil {
-		return err
+	var resp *http.Response
+	// A token lives minutes (Docker Hub's: 5); a long pull outlives it. A 401 for a blob asks
+	// for a fresh token once, then gives up.
+	for try := 0; try < 2; try++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.base+"/v2/"+repo+"/blobs/"+d.Digest.String(), nil)
+		if err != nil {
+			return err
+		}
+		if err := c.authorize(ctx, ep, req, pullScope(repo)); err != nil {
+			return err
+		}
+		resp, err = c.send(req, fmt.Sprintf("fetch blob %s (%d bytes); its sha256 must be its name (check: sha256sum %s)", short(d.Digest), d.Size, short(d.Digest)), "-L", "-o", short(d.Digest))
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusUnauthorized || !ep.forgetToken(pullScope(repo), req) {
+			break
+		}
+		resp.Body.Close()
 	}
 	if resp.StatusCode != http.StatusOK {
 		return statusError(resp, ep.domain, repo, "blob "+d.Digest.String()+" in "+repo)
