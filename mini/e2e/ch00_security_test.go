@@ -52,7 +52,7 @@ func buildProbe(t *testing.T) string {
 
 // CVE-2024-21626: a file descriptor Mini inherited (here fd 7, the host's /etc) must not reach
 // the command, or openat(7, "shadow") reads the host's /etc/shadow from inside any root.
-func TestCh00InheritedFdsDoNotReachTheCommand(t *testing.T) {
+func TestCh00Step1InheritedFdsDoNotReachTheCommand(t *testing.T) {
 	e := newEnv(t)
 	probe := withProbe(t, e)
 	etc, err := os.Open("/etc")
@@ -82,7 +82,7 @@ func TestCh00InheritedFdsDoNotReachTheCommand(t *testing.T) {
 // The command must never share the user's terminal or session: with it, ioctl(TIOCSTI) types
 // commands into the user's root shell once Mini exits. Mini here runs as a user's shell would:
 // in a session of its own whose controlling terminal is a pty the test holds.
-func TestCh00CommandCannotTypeIntoTheTerminal(t *testing.T) {
+func TestCh00Step1CommandCannotTypeIntoTheTerminal(t *testing.T) {
 	e := newEnv(t)
 	probe := withProbe(t, e)
 	pair, err := tty.Open()

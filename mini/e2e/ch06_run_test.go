@@ -20,7 +20,7 @@ import (
 // image (chapters 01-05's tests set MINI_ROOTFS and keep running directories).
 func imageEnv(t *testing.T) *env {
 	e := newEnv(t)
-	e.extra = append(e.extra, "MINI_ROOTFS=", "MINI_NETWORK=none")
+	e.extra = append(e.extra, "MINI_ROOTFS=", "MINI_NETWORK=none", "MINI_BUSYBOX_DIR="+h.rootfs)
 	return e
 }
 

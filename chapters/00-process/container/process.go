@@ -68,9 +68,14 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 		// If Mini dies (kill -9), the kernel kills the init process too, and with it, from
 		// chapter 02 on, every process of its PID namespace. No container outlives its engine.
 		Pdeathsig: syscall.SIGKILL,
+		// A session of its own, always: in Mini's session the command would share the user's
+		// controlling terminal, and could push keystrokes into the user's root shell with
+		// ioctl(TIOCSTI) once Mini exits. A process may only do that to its own controlling
+		// terminal (tty_ioctl(4)); in a new session it has none (with -t, its own pty).
+		Setsid: true,
 	}
-	p.n.Step(explain.Process, "re-execute mini as the init process, which waits for the host side on fd 3",
-		"/proc/self/exe init   # the same binary; fds 3, 4, 5 = config pipe, error pipe, narration")
+	p.n.Step(explain.Process, explain.Sh(
+		"/proc/self/exe init   # the same binary; fds 3, 4, 5 = config pipe, error pipe, narration"), "re-execute mini as the init process, which waits for the host side on fd 3")
 
 	return cmd, nil
 }

@@ -199,6 +199,12 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 		"MINI_ROOTFS="+h.rootfs,
 		"MINI_CGROUP_PARENT="+e.parent,
 		"NO_COLOR=1",
+		// Network safety: no test may send traffic off this machine. Should a command reach for
+		// a registry that is not the test's own (a bug, or an image name that is not one), the
+		// request goes to a proxy on a closed loopback port and fails at once, with no DNS
+		// look-up. Loopback addresses, where the tests' registries listen, are never proxied.
+		"HTTPS_PROXY=http://127.0.0.1:9",
+		"HTTP_PROXY=http://127.0.0.1:9",
 	)
 	cmd.Env = append(cmd.Env, e.extra...)
 	return cmd

@@ -60,9 +60,23 @@ func (n *Narrator) Enabled() bool { return n != nil && n.w != nil }
 // Color reports whether the narrator colours its output.
 func (n *Narrator) Color() bool { return n.Enabled() && n.color }
 
-// Step narrates one kernel-level step: what happens, and the shell command (or commands, one per
-// line) that does the same by hand. shell may be empty when no command line does the same.
-func (n *Narrator) Step(m Mechanism, what, shell string) {
+// Command is the shell command (or commands, one per line) that redoes a step by hand. Only Sh
+// makes one, so a description can never be passed where a command belongs, or the other way
+// round: the compiler refuses it.
+type Command struct{ lines string }
+
+// Sh is the shell command line(s) that do what a step does, as a student would type them.
+func Sh(lines string) Command { return Command{lines: lines} }
+
+// None is for a step that no shell command can redo (a decision, a check, a message).
+var None = Command{}
+
+// String is the command as it is shown.
+func (c Command) String() string { return c.lines }
+
+// Step narrates one kernel-level step: the shell command that does the same by hand, and what
+// happens.
+func (n *Narrator) Step(m Mechanism, cmd Command, what string) {
 	if !n.Enabled() {
 		return
 	}
@@ -77,7 +91,7 @@ func (n *Narrator) Step(m Mechanism, what, shell string) {
 		dollar = d.Sprint("$")
 	}
 	fmt.Fprintf(n.w, "%s %s\n", label, what)
-	for _, line := range strings.Split(shell, "\n") {
+	for _, line := range strings.Split(cmd.lines, "\n") {
 		if line != "" {
 			fmt.Fprintf(n.w, "%9s   %s %s\n", "", dollar, line)
 		}
@@ -85,8 +99,8 @@ func (n *Narrator) Step(m Mechanism, what, shell string) {
 }
 
 // Stepf is Step with a formatted description.
-func (n *Narrator) Stepf(m Mechanism, shell, format string, args ...any) {
+func (n *Narrator) Stepf(m Mechanism, cmd Command, format string, args ...any) {
 	if n.Enabled() {
-		n.Step(m, fmt.Sprintf(format, args...), shell)
+		n.Step(m, cmd, fmt.Sprintf(format, args...))
 	}
 }

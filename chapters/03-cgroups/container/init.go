@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -80,7 +81,7 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	}
 	// Last, with every mount made (mounting needs CAP_SYS_ADMIN): take from the command the
 	// capabilities a container must not have.
-	if err := capability.DropBounding(n); err != nil {
+	if err := capability.Drop(n); err != nil {
 		return err
 	}
 	return nil
@@ -100,9 +101,13 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if err != nil {
 		return err
 	}
-	n.Stepf(explain.Process, "exec "+shellQuote(cfg.Args),
+	n.Stepf(explain.Process, explain.Sh("exec "+shellQuote(cfg.Args)),
 		"execve(2) %s: the command replaces the init process, keeping its PID, namespaces and cgroup", path)
+
 	if err := dieWithParent(); err != nil {
+		return err
+	}
+	if err := closeInheritedFds(); err != nil {
 		return err
 	}
 	err = unix.Exec(path, cfg.Args, env)
@@ -120,6 +125,30 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 func dieWithParent() error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", err)
+	}
+	return nil
+}
+
+// closeInheritedFds marks every file descriptor above 2 close-on-exec, so that only stdin,
+// stdout and stderr reach the command. Go opens its own files close-on-exec, but not the ones
+// Mini inherited: `exec 7</etc; mini run ...` would hand the command fd 7, an open directory of
+// the host, and openat(7, "shadow") walks out of any root (CVE-2024-21626, runc's leaked fd).
+// The error pipe is among them: a successful exec closing it is how the host side learns that
+// the command runs.
+func closeInheritedFds() error {
+	err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	// Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC: mark them one by one.
+	entries, rerr := os.ReadDir("/proc/self/fd")
+	if rerr != nil {
+		return fmt.Errorf("close the inherited file descriptors: %w (and list /proc/self/fd: %v)", err, rerr)
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(c.Remove)
-	n.Stepf(explain.Process, "mkdir -p "+c.Dir, "new container %s, its state in %s", c.ID, c.Dir)
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
 
 	if cfg.Hostname == "" {
 		cfg.Hostname = c.ID
@@ -65,6 +65,11 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(group.Destroy)
+	// Written down, so that whoever sweeps up after a killed Mini finds the group whatever
+	// --cgroup-parent it runs with itself.
+	if err := os.WriteFile(c.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
+		return StatusEngineError, fmt.Errorf("record the run's cgroup parent: %w", err)
+	}
 	if err := group.Set(cfg.Resources); err != nil {
 		return StatusEngineError, err
 	}
@@ -98,6 +103,17 @@ func Run(cfg Config) (status int, err error) {
 			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
 	}
 	return status, nil
+}
+
+// cgroupParentFile, in a run directory, names the cgroup parent its group was made under.
+const cgroupParentFile = "cgroup-parent"
+
+// cgroupParent is the parent group's name, as cgroup.Options fills it in.
+func cgroupParent(name string) string {
+	if name == "" {
+		return cgroup.DefaultParent
+	}
+	return name
 }
 
 // oomVictim says who the OOM killer killed: if the command itself died of SIGKILL it was the

@@ -100,7 +100,7 @@ func TestCh00SignalForwarded(t *testing.T) {
 	}
 }
 
-func TestCh00TTY(t *testing.T) {
+func TestCh00Step2TTY(t *testing.T) {
 	e := newEnv(t)
 	pair, err := tty.Open()
 	if err != nil {

@@ -42,6 +42,40 @@ var kept = []string{
 	"setpcap", "net_bind_service", "sys_chroot", "kill", "audit_write",
 }
 
+// Drop leaves the init process, and so the command it execs, with the kept capabilities only,
+// in all five sets (capabilities(7)). It runs on the init side after every mount (mounting needs
+// cap_sys_admin), right before the exec.
+//
+//   - bounding: the ceiling; what is not here no exec can ever give back;
+//   - ambient and inheritable: cleared. They are inherited from whoever started Mini, and for
+//     root execve(2) adds the inheritable set to the new permitted set *whatever the bounding
+//     set says*: a Mini started with cap_sys_admin inheritable would hand it to the command;
+//   - permitted and effective: the kept set, as execve will compute them for root anyway.
+func Drop(n *explain.Narrator) error {
+	if err := DropBounding(n); err != nil {
+		return err
+	}
+	n.Step(explain.Namespace, explain.Sh("capsh --inh= --noamb -- -c COMMAND"), "clear the inheritable and ambient capability sets")
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear the ambient capabilities: %w", err)
+	}
+	var mask [2]uint32
+	for c, name := range names {
+		if slices.Contains(kept, name) {
+			mask[c/32] |= 1 << (c % 32)
+		}
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := [2]unix.CapUserData{
+		{Effective: mask[0], Permitted: mask[0]},
+		{Effective: mask[1], Permitted: mask[1]},
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("set the permitted, effective and inheritable capabilities: %w", err)
+	}
+	return nil
+}
+
 // DropBounding removes every capability but the kept ones from the bounding set. It runs on the
 // init side after every mount (mounting needs cap_sys_admin) and right before the exec.
 func DropBounding(n *explain.Narrator) error {
@@ -63,9 +97,10 @@ func DropBounding(n *explain.Narrator) error {
 		}
 		dropped = append(dropped, "cap_"+name)
 	}
-	n.Stepf(explain.Namespace, "capsh --drop="+strings.Join(dropped, ",")+" -- -c COMMAND",
+	n.Stepf(explain.Namespace, explain.Sh("capsh --drop="+strings.Join(dropped, ",")+" -- -c COMMAND"),
 		"drop %d capabilities from the bounding set; the command keeps only cap_%s",
 		len(dropped), strings.Join(kept, ", cap_"))
+
 	return nil
 }
 

@@ -69,6 +69,7 @@ const CFSPeriod = 100000
 // group's processes are throttled, not run, until the next period: see the kernel's
 // Documentation/scheduler/sched-bwc.rst.
 func CPUQuota(cpus float64) (quota int64, period int64, err error) {
+	// Rounded, not truncated: 0.29*100000 is 28999.999999999996 in floating point.
 	return int64(math.Round(cpus * CFSPeriod)), CFSPeriod, nil
 }
 

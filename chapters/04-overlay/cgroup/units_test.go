@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestCh03Step1ParseMemory(t *testing.T) {
+func TestCh03ParseMemory(t *testing.T) {
 	good := map[string]int64{
 		"64m": 64 << 20, "64M": 64 << 20, "64mb": 64 << 20, "64MiB": 64 << 20,
 		"1g": 1 << 30, "1.5g": 3 << 29, "10485760": 10 << 20, "10485760b": 10 << 20,
@@ -27,8 +27,8 @@ func TestCh03Step1ParseMemory(t *testing.T) {
 	}
 }
 
-func TestCh03Step2CPUQuota(t *testing.T) {
-	for cpus, want := range map[float64]int64{0.5: 50000, 1: 100000, 2: 200000, 0.01: 1000, 1.25: 125000} {
+func TestCh03CPUQuota(t *testing.T) {
+	for cpus, want := range map[float64]int64{0.5: 50000, 1: 100000, 2: 200000, 0.01: 1000, 1.25: 125000, 0.29: 29000} {
 		quota, period, err := CPUQuota(cpus)
 		if err != nil || quota != want || period != 100000 {
 			t.Errorf("CPUQuota(%v) = %d, %d, %v; want %d, 100000", cpus, quota, period, err, want)

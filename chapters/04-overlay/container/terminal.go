@@ -22,9 +22,12 @@ func (p *initProcess) attach(cfg Config) error {
 	in, out, errOut := cfg.stdio()
 	if !cfg.TTY {
 		if cfg.Interactive {
-			p.cmd.Stdin = in
+			p.cmd.Stdin = hideTerminal(in)
 		}
-		p.cmd.Stdout, p.cmd.Stderr = out, errOut
+		p.cmd.Stdout, p.cmd.Stderr = hideTerminal(out), hideTerminal(errOut)
+		// Copies through pipes end with the command: whatever a left-behind child still
+		// writes is cut after this delay, and a stdin copy blocked on the terminal lets go.
+		p.cmd.WaitDelay = time.Second
 		return nil
 	}
 	if cfg.Interactive && !tty.IsTerminal(in.Fd()) {
@@ -105,3 +108,24 @@ func (t *terminal) done() {
 		t.pair.Master.Close()
 	})
 }
+
+// hideTerminal keeps the user's terminal away from a command run without -t. A command holding
+// the terminal could type into the user's shell with ioctl(TIOCSTI), and before chapter 02 drops
+// CAP_SYS_ADMIN the kernel allows that even on a terminal that is not its own. exec.Cmd gives
+// the command a pipe for anything that is not an *os.File, and copies: so a terminal is wrapped,
+// and a pipe or a file is passed as it is (no copying, as before).
+func hideTerminal(f *os.File) interface {
+	io.Reader
+	io.Writer
+} {
+	if !tty.IsTerminal(f.Fd()) {
+		return f
+	}
+	return terminalFile{f}
+}
+
+// terminalFile is a terminal that exec.Cmd does not recognise as a file.
+type terminalFile struct{ f *os.File }
+
+func (t terminalFile) Read(b []byte) (int, error)  { return t.f.Read(b) }
+func (t terminalFile) Write(b []byte) (int, error) { return t.f.Write(b) }

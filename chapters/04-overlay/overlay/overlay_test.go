@@ -35,7 +35,7 @@ func TestCh04Step1Options(t *testing.T) {
 	}
 }
 
-func TestCh04OptionsRefused(t *testing.T) {
+func TestCh04Step1OptionsRefused(t *testing.T) {
 	long := "/" + strings.Repeat("x", 250)
 	var many []string
 	for range 20 {

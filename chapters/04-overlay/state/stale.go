@@ -71,7 +71,12 @@ func Stale(dir string) ([]string, error) {
 // RemoveStale removes the run directories whose Mini is gone, and returns them. Each one is
 // removed while holding its lock, so a second Mini sweeping at the same time skips it.
 // Nothing is mounted there: the overlay lived in the dead container's mount namespace.
-func (r *Root) RemoveStale(n *explain.Narrator) ([]string, error) {
+//
+// first runs for each stale run before its directory goes, with the lock held: it stops what
+// may still run there (the run's cgroup: a command that changed its uid lost the parent-death
+// signal and outlives its Mini, still writing to its upper layer). When first fails, the
+// directory stays for a later sweep: removing it under a live process is what must not happen.
+func (r *Root) RemoveStale(n *explain.Narrator, first func(run string) error) ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(r.Dir, "containers"))
 	if err != nil {
 		return nil, fmt.Errorf("list the runs in %s: %w", r.Dir, err)
@@ -84,7 +89,12 @@ func (r *Root) RemoveStale(n *explain.Narrator) ([]string, error) {
 		if !ok {
 			continue
 		}
-		n.Stepf(explain.Overlay, "rm -rf "+run, "remove %s: its Mini is gone (killed?) and left it behind", run)
+		if err := first(run); err != nil {
+			errs = append(errs, fmt.Errorf("stale run %s: %w", run, err))
+			f.Close()
+			continue
+		}
+		n.Stepf(explain.Overlay, explain.Sh("rm -rf "+run), "remove %s: its Mini is gone (killed?) and left it behind", run)
 		if err := os.RemoveAll(run); err != nil {
 			errs = append(errs, fmt.Errorf("remove the stale run directory %s: %w", run, err))
 		} else {

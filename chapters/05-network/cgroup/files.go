@@ -18,7 +18,7 @@ import (
 // write writes value to a control file, narrating it as the echo a student would type.
 func write(dir, file, value string, n *explain.Narrator) error {
 	path := filepath.Join(dir, file)
-	n.Stepf(explain.Cgroup, fmt.Sprintf("echo %s > %s", value, path), "write %s to %s", value, file)
+	n.Stepf(explain.Cgroup, explain.Sh(fmt.Sprintf("echo %s > %s", value, path)), "write %s to %s", value, file)
 	if err := os.WriteFile(path, []byte(value), 0); err != nil {
 		return fmt.Errorf("write %q to %s: %w", value, path, err)
 	}
@@ -34,7 +34,7 @@ func enter(dir string, pid int, n *explain.Narrator) error {
 
 // mkdir creates a group directory, narrating it.
 func mkdir(dir string, n *explain.Narrator) error {
-	n.Stepf(explain.Cgroup, "mkdir "+dir, "create the group %s", dir)
+	n.Stepf(explain.Cgroup, explain.Sh("mkdir "+dir), "create the group %s", dir)
 	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create cgroup %s: %w", dir, err)
 	}
@@ -77,7 +77,7 @@ func remove(dir string, n *explain.Narrator) error {
 		return nil
 	}
 	killAll(dir)
-	n.Stepf(explain.Cgroup, "rmdir "+dir, "remove the group %s", dir)
+	n.Stepf(explain.Cgroup, explain.Sh("rmdir "+dir), "remove the group %s", dir)
 	var err error
 	for delay := time.Millisecond; delay < 2*time.Second; delay *= 2 {
 		if err = syscall.Rmdir(dir); err == nil || errors.Is(err, syscall.ENOENT) {
@@ -97,7 +97,7 @@ func removeParent(dir string, n *explain.Narrator) error {
 	err := syscall.Rmdir(dir)
 	switch {
 	case err == nil:
-		n.Stepf(explain.Cgroup, "rmdir "+dir, "remove Mini's parent group %s: no container uses it any more", dir)
+		n.Stepf(explain.Cgroup, explain.Sh("rmdir "+dir), "remove Mini's parent group %s: no container uses it any more", dir)
 		return nil
 	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.ENOTEMPTY):
 		return nil // gone already, or another container's group is still in it

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/explain"
@@ -53,15 +54,18 @@ func Run(cfg Config) (status int, err error) {
 	// A Mini killed with SIGKILL ran no teardown: its run directory, with the container's upper
 	// layer, is still here (nothing is mounted: the overlay died with the container's mount
 	// namespace). The next run removes such leftovers; `mini doctor` reports them.
+	// A sweep that fails must not stop this run (nor every run after it): it is reported, and
+	// what it could not remove is tried again by the next run.
 	if err := removeStale(root, cfg.CgroupParent, n); err != nil {
-		return StatusEngineError, err
+		fmt.Fprintf(stderr, "mini: warning: could not clean up after a killed run (the next run tries again): %s\n",
+			strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	c, err := root.NewContainer()
 	if err != nil {
 		return StatusEngineError, err
 	}
 	undo.push(c.Remove)
-	n.Stepf(explain.Process, "mkdir -p "+c.Dir, "new container %s, its state in %s", c.ID, c.Dir)
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
 
 	// The lock says "this run is alive" for as long as Mini is (see state.Container.Lock).
 	lock, err := c.Lock()
@@ -97,6 +101,11 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(group.Destroy)
+	// Written down, so that whoever sweeps up after a killed Mini finds the group whatever
+	// --cgroup-parent it runs with itself.
+	if err := os.WriteFile(c.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
+		return StatusEngineError, fmt.Errorf("record the run's cgroup parent: %w", err)
+	}
 	if err := group.Set(cfg.Resources); err != nil {
 		return StatusEngineError, err
 	}
@@ -145,23 +154,33 @@ func Run(cfg Config) (status int, err error) {
 	return status, nil
 }
 
-// removeStale removes what runs whose Mini was killed left behind: their run directories and
-// their cgroups (named after the run IDs; their processes died with Mini).
+// removeStale removes what runs whose Mini was killed left behind: their cgroups first (named
+// after the run IDs), which kills whatever still runs in them, then their run directories.
 func removeStale(root *state.Root, cgroupParent string, n *explain.Narrator) error {
-	stale, err := root.RemoveStale(n)
-	if err != nil {
-		return err
-	}
-	for _, run := range stale {
-		g, err := cgroup.Open(cgroup.Options{Parent: cgroupParent, Name: filepath.Base(run), Explain: n})
+	_, err := root.RemoveStale(n, func(run string) error {
+		// The run recorded its cgroup parent: the sweeping run may use another --cgroup-parent.
+		parent := cgroupParent
+		if data, err := os.ReadFile(filepath.Join(run, cgroupParentFile)); err == nil {
+			parent = strings.TrimSpace(string(data))
+		}
+		g, err := cgroup.Open(cgroup.Options{Parent: parent, Name: filepath.Base(run), Explain: n})
 		if err != nil {
 			return err
 		}
-		if err := g.Destroy(); err != nil {
-			return err
-		}
+		return g.Destroy()
+	})
+	return err
+}
+
+// cgroupParentFile, in a run directory, names the cgroup parent its group was made under.
+const cgroupParentFile = "cgroup-parent"
+
+// cgroupParent is the parent group's name, as cgroup.Options fills it in.
+func cgroupParent(name string) string {
+	if name == "" {
+		return cgroup.DefaultParent
 	}
-	return nil
+	return name
 }
 
 // oomVictim says who the OOM killer killed: if the command itself died of SIGKILL it was the

@@ -57,19 +57,42 @@ func (e *env) parentGone() {
 	}
 }
 
-func TestCh03Step1MemoryLimitApplied(t *testing.T) {
+// TestCh03Step1LimitsWritten: Mini writes each limit into the host's control file, as --explain
+// shows (the run itself needs step 03.2 too; TestCh03Step2InTheGroupFromTheStart reads the files).
+func TestCh03Step1LimitsWritten(t *testing.T) {
 	e := newEnv(t)
-	b := e.start("run", "-i", "-m", "64m", "--", "sh", "-c", "echo ready; read x; true")
+	l, err := cgroup.Detect("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"echo 67108864 > ", "/memory.max", "echo 50000 100000 > ", "/cpu.max", "echo 10 > ", "/pids.max"}
+	if l.Version == 1 {
+		want = []string{"echo 67108864 > ", "/memory.limit_in_bytes", "echo 100000 > ", "/cpu.cfs_period_us",
+			"echo 50000 > ", "/cpu.cfs_quota_us", "echo 10 > ", "/pids.max"}
+	}
+	r := e.mini("run", "--explain", "-m", "64m", "--cpus", "0.5", "--pids-limit", "10", "--", "true")
+	for _, w := range want {
+		if !strings.Contains(r.Stderr, w) {
+			t.Errorf("--explain does not show %q:\n%s", w, r)
+		}
+	}
+	e.parentGone()
+}
+
+// TestCh03Step2InTheGroupFromTheStart: the container's process is in the group, and was from its
+// first instruction: the command's own /proc/self/cgroup names the group.
+func TestCh03Step2InTheGroupFromTheStart(t *testing.T) {
+	e := newEnv(t)
+	r := e.mini("run", "--pids-limit", "20", "--", "cat", "/proc/self/cgroup")
+	if r.Status != 0 || !strings.Contains(r.Stdout, "/"+e.parent+"/") {
+		t.Fatalf("want the command's /proc/self/cgroup to name a group under %s, got:\n%s", e.parent, r)
+	}
+	b := e.start("run", "-i", "--pids-limit", "20", "--", "sh", "-c", "echo ready; read x; true")
 	b.waitFor("ready")
-	dir := e.groupDir("memory")
-	file := "memory.max"
-	if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
-		file = "memory.limit_in_bytes"
+	dir := e.groupDir("pids")
+	if got := readFile(t, filepath.Join(dir, "pids.max")); got != "20" {
+		t.Errorf("pids.max = %s, want 20", got)
 	}
-	if got := readFile(t, filepath.Join(dir, file)); got != "67108864" {
-		t.Errorf("%s = %s, want 67108864", file, got)
-	}
-	// The container's process is in the group: its PID is in cgroup.procs.
 	pid := fmt.Sprint(b.containerPID())
 	if procs := strings.Fields(readFile(t, filepath.Join(dir, "cgroup.procs"))); !contains(procs, pid) {
 		t.Errorf("the container (pid %s) is not in %s: %v", pid, dir, procs)
@@ -78,7 +101,7 @@ func TestCh03Step1MemoryLimitApplied(t *testing.T) {
 	e.parentGone()
 }
 
-func TestCh03Step1MemoryHogKilled(t *testing.T) {
+func TestCh03Step3MemoryHogKilled(t *testing.T) {
 	e := newEnv(t)
 	// The string doubles until it no longer fits in 32 MiB.
 	r := e.mini("run", "-m", "32m", "--", "sh", "-c", "x=0123456789abcdef; while true; do x=$x$x; done")
@@ -119,7 +142,7 @@ func TestCh03Step2CPUThrottled(t *testing.T) {
 	e.parentGone()
 }
 
-func TestCh03Step3PidsLimitStopsForkBomb(t *testing.T) {
+func TestCh03Step2PidsLimitStopsForkBomb(t *testing.T) {
 	e := newEnv(t)
 	// A bounded fork bomb: 40 background sleeps, with room for 10 processes. busybox sh gives
 	// up at the first fork that fails (EAGAIN, which is what pids.max returns).
@@ -150,7 +173,7 @@ func TestCh03BadInput(t *testing.T) {
 	e.parentGone()
 }
 
-func TestCh03GroupRemovedAfterFailedStart(t *testing.T) {
+func TestCh03Step2GroupRemovedAfterFailedStart(t *testing.T) {
 	e := newEnv(t)
 	// The group exists before the command is looked up; a command that is not there must not
 	// leave it behind.

@@ -47,7 +47,24 @@ func TestCh05Step1VethInNamespace(t *testing.T) {
 	expect(t, a.wait(), 0, a.out.String())
 }
 
-func TestCh05Step2MasqueradeToOutside(t *testing.T) {
+// TestCh05Step2AddressAndRoute: inside the container, eth0 has an address, is up, and the
+// default route goes through the gateway on the bridge.
+func TestCh05Step2AddressAndRoute(t *testing.T) {
+	e := newEnv(t)
+	r := e.mini("run", "--", "sh", "-c", "ip -o -4 addr show eth0; ip -o link show eth0; ip route")
+	if r.Status != 0 {
+		t.Fatalf("want the container's view of eth0 and its routes, got:\n%s", r)
+	}
+	containerIP(t, r.Stdout)
+	if !regexp.MustCompile(`eth0[^\n]*[<,]UP[,>]`).MatchString(r.Stdout) {
+		t.Errorf("eth0 is not up inside the container:\n%s", r.Stdout)
+	}
+	if !regexp.MustCompile(`(?m)^default via [0-9.]+ dev eth0`).MatchString(r.Stdout) {
+		t.Errorf("no default route via the gateway on eth0 inside the container:\n%s", r.Stdout)
+	}
+}
+
+func TestCh05Step3MasqueradeToOutside(t *testing.T) {
 	e := newEnv(t)
 	o := newOutside(t, 1)
 	l := o.listen(t, "198.18.1.2:9000")
@@ -74,7 +91,7 @@ func TestCh05Step2MasqueradeToOutside(t *testing.T) {
 	}
 }
 
-func TestCh05Step3PublishedPort(t *testing.T) {
+func TestCh05Step4PublishedPort(t *testing.T) {
 	e := newEnv(t)
 	o := newOutside(t, 2)
 	web := e.start("run", "-i", "--hostname", "web", "-p", "18080:80", "--", "sh", "-c", "httpd -p 80 -h /etc && echo ready; read x; true")

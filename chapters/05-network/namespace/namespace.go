@@ -83,7 +83,7 @@ func CheckHostname(name string) error {
 // SetHostname sets the hostname inside the container's UTS namespace. The host's hostname does
 // not change: that is what the namespace is for. It runs on the init side.
 func SetHostname(name string, n *explain.Narrator) error {
-	n.Step(explain.Namespace, "set the hostname in the new UTS namespace to "+name, "hostname "+name)
+	n.Step(explain.Namespace, explain.Sh("hostname "+name), "set the hostname in the new UTS namespace to "+name)
 	if err := unix.Sethostname([]byte(name)); err != nil {
 		return fmt.Errorf("set hostname %q: %w", name, err)
 	}

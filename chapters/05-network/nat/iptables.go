@@ -100,7 +100,7 @@ func (b batch) narrate(n *explain.Narrator, what string) {
 			cmds = append(cmds, c.rule.Command(c.op))
 		}
 	}
-	n.Step(explain.Network, what+" (one batch: iptables-restore --noflush)", strings.Join(cmds, "\n"))
+	n.Step(explain.Network, explain.Sh(strings.Join(cmds, "\n")), what+" (one batch: iptables-restore --noflush)")
 }
 
 // quote puts double quotes around an argument with spaces, as iptables-restore reads them.

@@ -75,11 +75,12 @@ func enableForwarding(n *explain.Narrator) (string, error) {
 	}
 	before := strings.TrimSpace(string(data))
 	if before == "1" {
-		n.Step(explain.Network, "IPv4 forwarding is on already: the host routes the containers' packets", "sysctl net.ipv4.ip_forward")
+		n.Step(explain.Network, explain.Sh("sysctl net.ipv4.ip_forward"), "IPv4 forwarding is on already: the host routes the containers' packets")
 		return before, nil
 	}
-	n.Step(explain.Network, "turn on IPv4 forwarding: the host routes the containers' packets (put back with the last container)",
-		"sysctl -w net.ipv4.ip_forward=1")
+	n.Step(explain.Network, explain.Sh(
+		"sysctl -w net.ipv4.ip_forward=1"), "turn on IPv4 forwarding: the host routes the containers' packets (put back with the last container)")
+
 	if err := os.WriteFile(ipForward, []byte("1"), 0o644); err != nil {
 		return "", fmt.Errorf("turn on ip_forward: %w", err)
 	}
@@ -91,7 +92,7 @@ func restoreForwarding(before string, n *explain.Narrator) error {
 	if before == "" || before == "1" {
 		return nil
 	}
-	n.Step(explain.Network, "put IPv4 forwarding back as it was before Mini's first container", "sysctl -w net.ipv4.ip_forward="+before)
+	n.Step(explain.Network, explain.Sh("sysctl -w net.ipv4.ip_forward="+before), "put IPv4 forwarding back as it was before Mini's first container")
 	if err := os.WriteFile(ipForward, []byte(before), 0o644); err != nil {
 		return fmt.Errorf("restore ip_forward: %w", err)
 	}

@@ -23,7 +23,7 @@ func reservePort(p nat.Port, n *explain.Narrator) (io.Closer, error) {
 		host = p.HostIP.String()
 	}
 	addr := net.JoinHostPort(host, fmt.Sprint(p.HostPort))
-	n.Stepf(explain.Network, "", "reserve host port %s/%s: Mini holds it while the container runs", addr, p.Proto)
+	n.Stepf(explain.Network, explain.None, "reserve host port %s/%s: Mini holds it while the container runs", addr, p.Proto)
 	var c io.Closer
 	var err error
 	if p.Proto == "udp" {

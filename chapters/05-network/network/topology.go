@@ -46,5 +46,5 @@ func (a *Attachment) drawTopology() {
 		w("     the host's interfaces (ip route) ─▶ the outside")
 		w("look with: nsenter -t %d -n ip addr; bridge link; iptables -t nat -L -v -n", r.PID)
 	}
-	a.n.Step(explain.Network, strings.TrimRight(b.String(), "\n"), "")
+	a.n.Step(explain.Network, explain.None, strings.TrimRight(b.String(), "\n"))
 }

@@ -25,14 +25,15 @@ func PivotRoot(root string, n *explain.Narrator) error {
 	// pivot_root(".", ".") is the trick from pivot_root(2)'s notes: the new root and the put-old
 	// directory are the same, so the old root ends up stacked on top of the new one at "/", and
 	// no directory has to be created in the container's filesystem to hold it.
-	n.Step(explain.Mount, "pivot_root: "+root+" becomes /, the old root stacked on it",
-		fmt.Sprintf("cd %s && pivot_root . .", root))
+	n.Step(explain.Mount, explain.Sh(
+		fmt.Sprintf("cd %s && pivot_root . .", root)), "pivot_root: "+root+" becomes /, the old root stacked on it")
+
 	if err := unix.PivotRoot(".", "."); err != nil {
 		return fmt.Errorf("pivot_root to %s: %w (the new root must be a mount point and no mount may be shared)", root, err)
 	}
 	// Detach the old root (MNT_DETACH: lazily, since our own binary still runs from it). From
 	// here on the host's filesystem is unreachable.
-	n.Step(explain.Mount, "detach the old root: the host's filesystem is gone from the container", "umount -l .")
+	n.Step(explain.Mount, explain.Sh("umount -l ."), "detach the old root: the host's filesystem is gone from the container")
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detach the old root: %w", err)
 	}

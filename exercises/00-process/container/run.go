@@ -51,7 +51,7 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(c.Remove)
-	n.Stepf(explain.Process, "mkdir -p "+c.Dir, "new container %s, its state in %s", c.ID, c.Dir)
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
 
 	p, err := startInit(cfg, signals)
 	if err != nil {

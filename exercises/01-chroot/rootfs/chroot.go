@@ -16,7 +16,7 @@ import (
 // *outside* the root, then walk up with ".." past the real root, and chroot there. The lab in
 // chapter 01 does exactly that; chapter 02's pivot_root closes the hole.
 func Chroot(root string, n *explain.Narrator) error {
-	n.Step(explain.Chroot, "change the root directory to "+root, "chroot "+root)
-	// TODO(01.2): Change the root to root, then move the current directory into it.
-	return todo.Step("01.2")
+	n.Step(explain.Chroot, explain.Sh("chroot "+root), "change the root directory to "+root)
+	// TODO(01.1): Change the root to root, then move the current directory into it.
+	return todo.Step("01.1")
 }

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/minikit/kit/mini/explain"
-	"github.com/minikit/kit/mini/todo"
 )
 
 // Mode is one way of making a directory the container's root. Enter runs on the init side.
@@ -50,8 +49,18 @@ func Lookup(name string) (Mode, error) {
 // Check makes sure dir can be a root filesystem and returns its absolute path. It runs on the
 // host side, so that a bad --rootfs is refused before anything is set up.
 func Check(dir string) (string, error) {
-	// TODO(01.1): Refuse a --rootfs that does not exist or is not a directory, with a message that says what to do.
-	return "", todo.Step("01.1")
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("--rootfs %q: %w", dir, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("--rootfs %s: no such directory: build the kit's one with rootfs/build.sh, or point --rootfs at a root filesystem", abs)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("--rootfs %s is not a directory: point it at an unpacked root filesystem", abs)
+	}
+	return abs, nil
 }
 
 // BuildCommand is the one command that builds the kit's busybox root filesystem.

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-func TestCh01Step1BadRootfs(t *testing.T) {
+func TestCh01BadRootfs(t *testing.T) {
 	e := newEnv(t)
 	expectError(t, e.mini("run", "--rootfs", "/no/such/dir", "--", "true"), 125, "/no/such/dir", "no such directory")
 	file := filepath.Join(t.TempDir(), "file")
@@ -20,7 +20,7 @@ func TestCh01Step1BadRootfs(t *testing.T) {
 	expectError(t, e.mini("run", "--rootfs", file, "--", "true"), 125, file, "not a directory")
 }
 
-func TestCh01Step2OwnRoot(t *testing.T) {
+func TestCh01Step1OwnRoot(t *testing.T) {
 	e := newEnv(t)
 	for _, mode := range []string{"chroot", ""} {
 		args := []string{"run", "--", "cat", "/etc/os-release"}
@@ -39,7 +39,8 @@ func TestCh01Step2OwnRoot(t *testing.T) {
 func TestCh01DefaultRootfs(t *testing.T) {
 	e := newEnv(t)
 	e.extra = []string{"MINI_ROOTFS="} // find the kit's rootfs from the repository, as a student does
-	r := e.mini("run", "--", "cat", "/etc/os-release")
+	args := []string{"run", "--", "cat", "/etc/os-release"}
+	r := e.mini(args...)
 	if r.Status != 0 || !strings.Contains(r.Stdout, "Mini") {
 		t.Fatalf("without --rootfs, want the kit's busybox rootfs, got:\n%s", r)
 	}
@@ -83,7 +84,7 @@ func breakoutLab(t *testing.T) (rootfs, secretPath, secret string) {
 	return rootfs, secretPath, secret
 }
 
-func TestCh01Step3ChrootBreakout(t *testing.T) {
+func TestCh01Step2ChrootBreakout(t *testing.T) {
 	e := newEnv(t)
 	rootfs, secretPath, secret := breakoutLab(t)
 	r := e.mini("run", "--rootfs", rootfs, "--isolation", "chroot", "--", "/breakout", secretPath)

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/explain"
-	"github.com/minikit/kit/mini/todo"
 )
 
 // Namespace is one kind of namespace.
@@ -37,8 +36,11 @@ var All = []Namespace{
 
 // CloneFlags returns the clone(2) flags that create every namespace in list.
 func CloneFlags(list []Namespace) (uintptr, error) {
-	// TODO(02.1): Combine the clone flag of every namespace in the list.
-	return 0, todo.Step("02.1")
+	var flags uintptr
+	for _, ns := range list {
+		flags |= ns.Flag
+	}
+	return flags, nil
 }
 
 // FlagNames is "CLONE_NEWUTS|CLONE_NEWPID|...", for the narration.
@@ -80,7 +82,7 @@ func CheckHostname(name string) error {
 // SetHostname sets the hostname inside the container's UTS namespace. The host's hostname does
 // not change: that is what the namespace is for. It runs on the init side.
 func SetHostname(name string, n *explain.Narrator) error {
-	n.Step(explain.Namespace, "set the hostname in the new UTS namespace to "+name, "hostname "+name)
+	n.Step(explain.Namespace, explain.Sh("hostname "+name), "set the hostname in the new UTS namespace to "+name)
 	if err := unix.Sethostname([]byte(name)); err != nil {
 		return fmt.Errorf("set hostname %q: %w", name, err)
 	}

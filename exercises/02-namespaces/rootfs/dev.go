@@ -35,7 +35,7 @@ func mountDev(root string, n *explain.Narrator) error {
 	}
 	for _, d := range devices {
 		path := filepath.Join(dev, d.name)
-		n.Stepf(explain.Mount, fmt.Sprintf("mknod -m 666 %s c %d %d", path, d.major, d.minor), "create device %s", path)
+		n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("mknod -m 666 %s c %d %d", path, d.major, d.minor)), "create device %s", path)
 		if err := unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
 			return fmt.Errorf("create device %s: %w", path, err)
 		}
@@ -69,8 +69,9 @@ func mountDev(root string, n *explain.Narrator) error {
 			return fmt.Errorf("link /dev/%s: %w", l[1], err)
 		}
 	}
-	n.Step(explain.Mount, "link /dev/ptmx, /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr",
-		fmt.Sprintf("ln -s pts/ptmx %[1]s/ptmx; ln -s /proc/self/fd %[1]s/fd", dev))
+	n.Step(explain.Mount, explain.Sh(
+		fmt.Sprintf("ln -s pts/ptmx %[1]s/ptmx; ln -s /proc/self/fd %[1]s/fd", dev)), "link /dev/ptmx, /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr")
+
 	return mountConsole(dev, n)
 }
 

@@ -16,6 +16,6 @@ import (
 // root must be a mount point (Mount bind-mounts it onto itself) and no mount in the namespace
 // may be shared (Mount makes them private): otherwise pivot_root fails with EINVAL.
 func PivotRoot(root string, n *explain.Narrator) error {
-	// TODO(02.4): Pivot the root to root with pivot_root(".", "."), then detach the old root and chdir to "/".
-	return todo.Step("02.4")
+	// TODO(02.3): Pivot the root to root with pivot_root(".", "."), then detach the old root and chdir to "/".
+	return todo.Step("02.3")
 }

@@ -64,7 +64,7 @@ func New(o Options) (Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Explain.Stepf(explain.Cgroup, "", "this host uses %s for memory, cpu and pids", layout)
+	o.Explain.Stepf(explain.Cgroup, explain.None, "this host uses %s for memory, cpu and pids", layout)
 	if layout.Version == 2 {
 		return newV2(layout.V2, o)
 	}

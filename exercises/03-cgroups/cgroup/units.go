@@ -4,11 +4,10 @@ package cgroup
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
-
-	"github.com/minikit/kit/mini/todo"
 )
 
 // MinMemory is the smallest memory limit Mini accepts, as Docker does: below it, even a shell
@@ -19,8 +18,29 @@ const MinMemory = 6 << 20
 // g or t (powers of 1024), upper or lower case, optionally followed by "b" or "ib": 64m, 64MB,
 // 1.5g, 512MiB, 1048576.
 func ParseMemory(s string) (int64, error) {
-	// TODO(03.1): Parse a size such as 64m, 1.5g or 512MiB into bytes; refuse anything else and anything under MinMemory.
-	return 0, todo.Step("03.1")
+	bad := fmt.Errorf("invalid --memory %q: use a number with an optional unit b, k, m or g, e.g. 64m", s)
+	num := strings.ToLower(strings.TrimSpace(s))
+	num = strings.TrimSuffix(num, "b")
+	num = strings.TrimSuffix(num, "i")
+	mult := int64(1)
+	if num != "" {
+		if i := strings.IndexByte("bkmgt", num[len(num)-1]); i >= 0 {
+			mult = int64(1) << (10 * i)
+			num = num[:len(num)-1]
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 || strings.ContainsAny(num, "eExXpP+-nN_") {
+		return 0, bad
+	}
+	if v*float64(mult) >= math.MaxInt64 {
+		return 0, fmt.Errorf("--memory %q is more than any machine has", s)
+	}
+	bytes := int64(v * float64(mult))
+	if bytes < MinMemory {
+		return 0, fmt.Errorf("--memory %q is too small: the minimum is %s", s, FormatBytes(MinMemory))
+	}
+	return bytes, nil
 }
 
 // ParseCPUs reads --cpus: how many CPUs' worth of time the container may use, between 0.01 and
@@ -49,8 +69,8 @@ const CFSPeriod = 100000
 // group's processes are throttled, not run, until the next period: see the kernel's
 // Documentation/scheduler/sched-bwc.rst.
 func CPUQuota(cpus float64) (quota int64, period int64, err error) {
-	// TODO(03.2): Turn a number of CPUs into the quota (microseconds per period) for a CFSPeriod-long period.
-	return 0, 0, todo.Step("03.2")
+	// Rounded, not truncated: 0.29*100000 is 28999.999999999996 in floating point.
+	return int64(math.Round(cpus * CFSPeriod)), CFSPeriod, nil
 }
 
 // ParsePids reads --pids-limit: at least 1.

@@ -19,6 +19,7 @@ import (
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/state"
+	"github.com/minikit/kit/mini/todo"
 )
 
 // Run starts cfg.Args in a container, waits for it to end, and returns the status mini should
@@ -52,7 +53,7 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(c.Remove)
-	n.Stepf(explain.Process, "mkdir -p "+c.Dir, "new container %s, its state in %s", c.ID, c.Dir)
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
 
 	if cfg.Hostname == "" {
 		cfg.Hostname = c.ID
@@ -65,6 +66,11 @@ func Run(cfg Config) (status int, err error) {
 		return StatusEngineError, err
 	}
 	undo.push(group.Destroy)
+	// Written down, so that whoever sweeps up after a killed Mini finds the group whatever
+	// --cgroup-parent it runs with itself.
+	if err := os.WriteFile(c.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
+		return StatusEngineError, fmt.Errorf("record the run's cgroup parent: %w", err)
+	}
 	if err := group.Set(cfg.Resources); err != nil {
 		return StatusEngineError, err
 	}
@@ -91,13 +97,22 @@ func Run(cfg Config) (status int, err error) {
 	if cfg.Resources.Memory == 0 {
 		return status, nil // no limit of Mini's: an OOM kill would be the host's, not ours to report
 	}
-	if oom, err := group.OOMKilled(); err != nil {
-		return StatusEngineError, err
-	} else if oom {
-		fmt.Fprintf(stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
-			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
+	// TODO(03.3): Read the OOM kill: ask the group whether the kernel's OOM killer killed one of its processes and, if it did, say so on stderr with the limit and who was killed (oomVictim). A status of 137 alone cannot tell a memory limit from a kill -9.
+	if status == 137 { // a SIGKILL: perhaps the OOM killer, which this stub cannot tell
+		return StatusEngineError, todo.Step("03.3")
 	}
 	return status, nil
+}
+
+// cgroupParentFile, in a run directory, names the cgroup parent its group was made under.
+const cgroupParentFile = "cgroup-parent"
+
+// cgroupParent is the parent group's name, as cgroup.Options fills it in.
+func cgroupParent(name string) string {
+	if name == "" {
+		return cgroup.DefaultParent
+	}
+	return name
 }
 
 // oomVictim says who the OOM killer killed: if the command itself died of SIGKILL it was the

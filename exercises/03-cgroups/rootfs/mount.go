@@ -4,7 +4,6 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -19,19 +18,25 @@ import (
 // There is no teardown: every mount here lives in the container's mount namespace, and the
 // kernel unmounts them all when the last process of that namespace exits.
 func Mount(root string, n *explain.Narrator) error {
+	// /proc, /sys and /dev come from the root filesystem (from chapter 06, an image a stranger
+	// built): each must be a real directory, or the mounts would go where its links point.
+	if err := Mountpoints(root, "proc", "sys", "dev"); err != nil {
+		return err
+	}
 	if err := noDevices(root, n); err != nil {
 		return err
 	}
 	if err := mountProc(root, n); err != nil {
 		return err
 	}
-	if err := protectProc(root, n); err != nil {
-		return err
-	}
 	// sysfs shows the host's devices and kernel knobs; read-only, a container can look but not
 	// reconfigure the host's kernel (e.g. /sys/kernel/..., /sys/class/net/*/...).
 	if err := mount("sysfs", filepath.Join(root, "sys"), "sysfs",
 		unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", n); err != nil {
+		return err
+	}
+	// What /proc and /sys still give away about the host, hidden or made read-only (mask.go).
+	if err := protectKernelFiles(root, n); err != nil {
 		return err
 	}
 	return mountDev(root, n)
@@ -43,8 +48,9 @@ func MakePrivate(root string, n *explain.Narrator) error {
 	// A new mount namespace starts with a copy of the host's mounts, and on most hosts (systemd)
 	// they are "shared": a mount made in one namespace is propagated to the others. Without this
 	// step, the container's /proc and /dev would appear on the host. See mount_namespaces(7).
-	n.Step(explain.Mount, "make every mount private, so nothing propagates to or from the host",
-		"mount --make-rprivate /")
+	n.Step(explain.Mount, explain.Sh(
+		"mount --make-rprivate /"), "make every mount private, so nothing propagates to or from the host")
+
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -79,39 +85,16 @@ func noDevices(root string, n *explain.Narrator) error {
 		flags |= unix.MS_RDONLY
 		opts += ",ro"
 	}
-	n.Stepf(explain.Mount, "mount -o "+opts+" "+root, "no device nodes from the root filesystem itself: %s", opts)
+	n.Stepf(explain.Mount, explain.Sh("mount -o "+opts+" "+root), "no device nodes from the root filesystem itself: %s", opts)
 	if err := unix.Mount("", root, "", flags, ""); err != nil {
 		return fmt.Errorf("remount %s nodev: %w", root, err)
 	}
 	return nil
 }
 
-// protectProc makes the parts of /proc that change the host's kernel read-only: /proc/sys (the
-// sysctls: most are not namespaced, and root may write them) and /proc/sysrq-trigger (which
-// can reboot the machine). A bind mount of each onto itself, remounted read-only; without
-// CAP_SYS_ADMIN (dropped before the exec) the container cannot remount them writable.
-func protectProc(root string, n *explain.Narrator) error {
-	for _, p := range []string{"sys", "sysrq-trigger"} {
-		path := filepath.Join(root, "proc", p)
-		if _, err := os.Stat(path); os.IsNotExist(err) {
-			continue // a kernel built without it (CONFIG_MAGIC_SYSRQ)
-		}
-		if err := mount(path, path, "", unix.MS_BIND, "", n); err != nil {
-			return err
-		}
-		n.Stepf(explain.Mount, "mount -o remount,bind,ro,nosuid,nodev,noexec "+path, "make %s read-only", path)
-		// A remount sets all the flags anew: say again nosuid, nodev and noexec, or they are lost.
-		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-		if err := unix.Mount("", path, "", flags, ""); err != nil {
-			return fmt.Errorf("make %s read-only: %w", path, err)
-		}
-	}
-	return nil
-}
-
 // mount is mount(2) with narration and an error that says what was being mounted.
 func mount(source, target, fstype string, flags uintptr, data string, n *explain.Narrator) error {
-	n.Stepf(explain.Mount, mountCommand(source, target, fstype, flags, data), "mount %s on %s", describe(source, fstype), target)
+	n.Stepf(explain.Mount, explain.Sh(mountCommand(source, target, fstype, flags, data)), "mount %s on %s", describe(source, fstype), target)
 	if err := unix.Mount(source, target, fstype, flags, data); err != nil {
 		return fmt.Errorf("mount %s on %s: %w", describe(source, fstype), target, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/minikit/kit/mini/explain"
@@ -55,29 +54,22 @@ func enableControllers(parent string, n *explain.Narrator) error {
 func (g *v2Group) Path() string { return g.dir }
 
 func (g *v2Group) Set(r Resources) error {
-	if r.Memory > 0 {
-		if err := write(g.dir, "memory.max", strconv.FormatInt(r.Memory, 10), g.n); err != nil {
+	l, err := limits(2, r)
+	if err != nil {
+		return err
+	}
+	// v2 has one directory for every controller's files.
+	for _, x := range l {
+		if err := write(g.dir, x.file, x.value, g.n); err != nil {
 			return err
 		}
-		// No swapping past the limit either.
+	}
+	// No swapping past the memory limit either (the file exists when swap accounting is on).
+	if r.Memory > 0 {
 		if _, err := os.Stat(filepath.Join(g.dir, "memory.swap.max")); err == nil {
 			if err := write(g.dir, "memory.swap.max", "0", g.n); err != nil {
 				return err
 			}
-		}
-	}
-	if r.CPUs > 0 {
-		quota, period, err := CPUQuota(r.CPUs)
-		if err != nil {
-			return err
-		}
-		if err := write(g.dir, "cpu.max", fmt.Sprintf("%d %d", quota, period), g.n); err != nil {
-			return err
-		}
-	}
-	if r.Pids > 0 {
-		if err := write(g.dir, "pids.max", strconv.FormatInt(r.Pids, 10), g.n); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -58,8 +58,9 @@ func Create(dir string, lower []string, readOnly bool, n *explain.Narrator) (Dir
 		}
 		made = append(made, p)
 	}
-	n.Stepf(explain.Overlay, "mkdir "+strings.Join(made, " "),
+	n.Stepf(explain.Overlay, explain.Sh("mkdir "+strings.Join(made, " ")),
 		"make the container's overlay directories: %s", describe(d))
+
 	return d, nil
 }
 
@@ -77,7 +78,7 @@ func (d Dirs) Remove(n *explain.Narrator) error {
 	if len(paths) > 0 {
 		shell = "rm -rf " + strings.Join(paths, " ") + "; " + shell
 	}
-	n.Step(explain.Overlay, "remove the container's overlay directories (and with upper/ every change it made)", shell)
+	n.Step(explain.Overlay, explain.Sh(shell), "remove the container's overlay directories (and with upper/ every change it made)")
 	var errs []error
 	for _, p := range paths {
 		if err := os.RemoveAll(p); err != nil {

@@ -19,7 +19,7 @@ import (
 // *outside* the root, then walk up with ".." past the real root, and chroot there. The lab in
 // chapter 01 does exactly that; chapter 02's pivot_root closes the hole.
 func Chroot(root string, n *explain.Narrator) error {
-	n.Step(explain.Chroot, "change the root directory to "+root, "chroot "+root)
+	n.Step(explain.Chroot, explain.Sh("chroot "+root), "change the root directory to "+root)
 	if err := unix.Chroot(root); err != nil {
 		return fmt.Errorf("chroot %s: %w", root, err)
 	}

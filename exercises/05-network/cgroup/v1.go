@@ -40,33 +40,23 @@ func newV1(mounts map[string]string, o Options) (Group, error) {
 func (g *v1Group) Path() string { return g.dirs["memory"] }
 
 func (g *v1Group) Set(r Resources) error {
-	if r.Memory > 0 {
-		mem := strconv.FormatInt(r.Memory, 10)
-		if err := write(g.dirs["memory"], "memory.limit_in_bytes", mem, g.n); err != nil {
+	l, err := limits(1, r)
+	if err != nil {
+		return err
+	}
+	// v1 has a directory per controller: each file goes into its own controller's group.
+	for _, x := range l {
+		if err := write(g.dirs[x.controller], x.file, x.value, g.n); err != nil {
 			return err
 		}
-		// With swap accounting on, memory+swap gets the same limit: no swapping past the limit.
+	}
+	// With swap accounting on, memory+swap gets the same limit: no swapping past the limit.
+	if r.Memory > 0 {
+		mem := strconv.FormatInt(r.Memory, 10)
 		if _, err := os.Stat(filepath.Join(g.dirs["memory"], "memory.memsw.limit_in_bytes")); err == nil {
 			if err := write(g.dirs["memory"], "memory.memsw.limit_in_bytes", mem, g.n); err != nil {
 				return err
 			}
-		}
-	}
-	if r.CPUs > 0 {
-		quota, period, err := CPUQuota(r.CPUs)
-		if err != nil {
-			return err
-		}
-		if err := write(g.dirs["cpu"], "cpu.cfs_period_us", strconv.FormatInt(period, 10), g.n); err != nil {
-			return err
-		}
-		if err := write(g.dirs["cpu"], "cpu.cfs_quota_us", strconv.FormatInt(quota, 10), g.n); err != nil {
-			return err
-		}
-	}
-	if r.Pids > 0 {
-		if err := write(g.dirs["pids"], "pids.max", strconv.FormatInt(r.Pids, 10), g.n); err != nil {
-			return err
 		}
 	}
 	return nil

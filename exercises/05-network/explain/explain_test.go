@@ -10,8 +10,8 @@ import (
 func TestCh00NarratorPlainText(t *testing.T) {
 	var b strings.Builder
 	n := New(&b, false)
-	n.Step(Mount, "mount proc on /x/proc", "mount -t proc proc /x/proc")
-	n.Stepf(Cgroup, "echo 1 > f\nrmdir g", "write %d", 1)
+	n.Step(Mount, Sh("mount -t proc proc /x/proc"), "mount proc on /x/proc")
+	n.Stepf(Cgroup, Sh("echo 1 > f\nrmdir g"), "write %d", 1)
 	want := "mount     mount proc on /x/proc\n" +
 		"            $ mount -t proc proc /x/proc\n" +
 		"cgroup    write 1\n" +
@@ -24,12 +24,12 @@ func TestCh00NarratorPlainText(t *testing.T) {
 
 func TestCh00NarratorColourAndSilence(t *testing.T) {
 	var b strings.Builder
-	New(&b, true).Step(Process, "x", "y")
+	New(&b, true).Step(Process, Sh("y"), "x")
 	if !strings.Contains(b.String(), "\x1b[") {
 		t.Errorf("want colour codes, got %q", b.String())
 	}
 	var nilN *Narrator
-	nilN.Step(Process, "x", "y") // must not panic
+	nilN.Step(Process, Sh("y"), "x") // must not panic
 	if nilN.Enabled() {
 		t.Error("a nil narrator is not enabled")
 	}

@@ -40,7 +40,11 @@ func ParsePort(spec string) (Port, error) {
 		if err != nil || !ip.Is4() {
 			return p, fmt.Errorf("-p %s: %q is not an IPv4 address: %s", spec, parts[0], portUsage)
 		}
-		p.HostIP = ip
+		// 0.0.0.0 means every address of the host, as leaving the address out does. Kept as
+		// an address, it would become a DNAT rule "-d 0.0.0.0/32" that no packet ever matches.
+		if !ip.IsUnspecified() {
+			p.HostIP = ip
+		}
 		parts = parts[1:]
 	default:
 		return p, fmt.Errorf("-p %s: %s", spec, portUsage)
@@ -55,20 +59,21 @@ func ParsePort(spec string) (Port, error) {
 	return p, nil
 }
 
-// ParsePorts reads every -p and refuses the same host port twice.
+// ParsePorts reads every -p and refuses the same host port twice on one address. A port on every
+// address (no HOSTIP) collides with the same port on any one address.
 func ParsePorts(specs []string) ([]Port, error) {
 	var ports []Port
-	seen := map[string]string{}
 	for _, s := range specs {
 		p, err := ParsePort(s)
 		if err != nil {
 			return nil, err
 		}
-		key := fmt.Sprintf("%d/%s", p.HostPort, p.Proto)
-		if prev, ok := seen[key]; ok {
-			return nil, fmt.Errorf("-p %s: host port %s is already published by -p %s", s, key, prev)
+		for j, q := range ports {
+			if q.HostPort == p.HostPort && q.Proto == p.Proto &&
+				(!q.HostIP.IsValid() || !p.HostIP.IsValid() || q.HostIP == p.HostIP) {
+				return nil, fmt.Errorf("-p %s: host port %d/%s is already published by -p %s: choose another host port", s, p.HostPort, p.Proto, specs[j])
+			}
 		}
-		seen[key] = s
 		ports = append(ports, p)
 	}
 	return ports, nil

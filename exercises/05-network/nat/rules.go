@@ -45,14 +45,14 @@ func ContainerComment(bridge, id string) string { return "mini:" + bridge + ":" 
 // BridgeRules are the rules every container on the bridge shares. They are written with the
 // first container on the bridge and removed with the last.
 func BridgeRules(b Bridge) ([]Rule, error) {
-	// TODO(05.2): Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), FORWARD accepts for the bridge, and the INPUT drop that guards the host's loopback.
-	return nil, todo.Step("05.2")
+	// TODO(05.3): Return the bridge's rules: MASQUERADE of the subnet going out (and back into the bridge, and from 127.0.0.0/8 into it), FORWARD accepts for the bridge, and the INPUT drop that guards the host's loopback.
+	return nil, todo.Step("05.3")
 }
 
 // PortRules are the rules that publish a container's ports: DNAT of the host port to the
 // container's address and port, for packets from outside (PREROUTING) and from the host itself
 // (OUTPUT: locally made packets never pass PREROUTING), and a FORWARD accept.
 func PortRules(b Bridge, id string, ip netip.Addr, ports []Port) ([]Rule, error) {
-	// TODO(05.3): For every port, return a DNAT rule in MINI-PREROUTING and in MINI-OUTPUT (host port → ip:container port) and an ACCEPT in MINI-FORWARD.
-	return nil, todo.Step("05.3")
+	// TODO(05.4): For every port, return a DNAT rule in MINI-PREROUTING and in MINI-OUTPUT (host port → ip:container port) and an ACCEPT in MINI-FORWARD.
+	return nil, todo.Step("05.4")
 }

@@ -167,8 +167,9 @@ func pruneTables(created []string, n *explain.Narrator) error {
 		if !emptyTable(out) {
 			continue // someone else wrote to it meanwhile: it is theirs now too
 		}
-		n.Stepf(explain.Network, "nft delete table ip "+t,
+		n.Stepf(explain.Network, explain.Sh("nft delete table ip "+t),
 			"delete the %s table that Mini's first rule created (nf_tables keeps empty tables)", t)
+
 		if out, err := exec.Command("nft", "delete", "table", "ip", t).CombinedOutput(); err != nil {
 			return fmt.Errorf("nft delete table ip %s: %v: %s", t, err, strings.TrimSpace(string(out)))
 		}

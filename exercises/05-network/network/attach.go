@@ -111,10 +111,11 @@ func (a *Attachment) attachBridge() error {
 		return err
 	}
 	a.ip = ip
-	n.Stepf(explain.Network, "cat "+filepath.Join(netDir, a.bridge, ip.String()),
+	n.Stepf(explain.Network, explain.Sh("cat "+filepath.Join(netDir, a.bridge, ip.String())),
 		"allocate %s from %s (flock %s; the allocation is a file)", ip, br.subnet, filepath.Join(netDir, "lock"))
+
 	for _, s := range stale {
-		n.Stepf(explain.Network, "", "take back %s from container %s, whose Mini process (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
+		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose Mini process (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
 	}
 
 	for _, p := range r.Options.Ports {
@@ -184,7 +185,7 @@ func (a *Attachment) Detach(exited bool) error {
 		errs = append(errs, c.Close())
 	}
 	if a.pool != nil && a.ip.IsValid() {
-		n.Stepf(explain.Network, "", "release %s", a.ip)
+		n.Stepf(explain.Network, explain.None, "release %s", a.ip)
 		errs = append(errs, a.pool.Release(a.req.ID))
 	}
 	errs = append(errs, a.removeBridgeIfLast())

@@ -23,6 +23,9 @@ type bridge struct {
 	gateway netip.Addr   // the bridge's own address, the containers' default gateway: 10.88.0.1
 }
 
+// bridgeMark is the alias (ip link set NAME alias ...) of every bridge Mini made.
+const bridgeMark = "mini-bridge"
+
 // ensureBridge returns the bridge called name, creating it when it does not exist yet.
 //
 // A bridge is a virtual switch in the host's kernel: every container's veth is plugged into it,
@@ -47,12 +50,20 @@ func ensureBridge(name string, want netip.Prefix, n *explain.Narrator) (*bridge,
 	mac := make(net.HardwareAddr, 6)
 	rand.Read(mac)
 	mac[0] = mac[0]&^1 | 2 // unicast, locally administered
-	n.Stepf(explain.Network, fmt.Sprintf("ip link add %s address %s type bridge", name, mac), "create the bridge %s", name)
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip link add %s address %s type bridge", name, mac)), "create the bridge %s", name)
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, HardwareAddr: mac}}
 	if err := netlink.LinkAdd(br); err != nil {
 		return nil, fmt.Errorf("create bridge %s: %w", name, err)
 	}
 	b.link = br
+	// The mark that says "Mini made this bridge": Mini uses and deletes no other. The name
+	// alone proves nothing: --bridge docker0 would adopt Docker's bridge, hand out addresses its
+	// containers use, and delete it with Mini's last container.
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip link set %s alias %s", name, bridgeMark)), "mark %s as Mini's own bridge", name)
+	if err := netlink.LinkSetAlias(br, bridgeMark); err != nil {
+		netlink.LinkDel(br)
+		return nil, fmt.Errorf("mark bridge %s as Mini's: %w", name, err)
+	}
 	if err := b.configure(name, n); err != nil {
 		netlink.LinkDel(br)
 		return nil, err
@@ -63,19 +74,32 @@ func ensureBridge(name string, want netip.Prefix, n *explain.Narrator) (*bridge,
 // configure gives a new bridge its address and brings it up.
 func (b *bridge) configure(name string, n *explain.Narrator) error {
 	addr := netip.PrefixFrom(b.gateway, b.subnet.Bits())
-	n.Stepf(explain.Network, fmt.Sprintf("ip addr add %s dev %s", addr, name),
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("ip addr add %s dev %s", addr, name)),
 		"give the bridge the gateway address %s: the kernel adds the route to %s through it", addr, b.subnet)
+
 	if err := netlink.AddrAdd(b.link, &netlink.Addr{IPNet: ipNet(addr)}); err != nil {
 		return fmt.Errorf("add %s to bridge %s: %w", addr, name, err)
 	}
 	// route_localnet: a packet from 127.0.0.1 that a DNAT rule sends to a container must leave
 	// through the bridge; by default the kernel drops such packets as "martians" (ip-sysctl).
-	n.Stepf(explain.Network, fmt.Sprintf("sysctl -w net.ipv4.conf.%s.route_localnet=1", name),
+	n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("sysctl -w net.ipv4.conf.%s.route_localnet=1", name)),
 		"let packets from 127.0.0.1 be routed into %s (for published ports reached through 127.0.0.1)", name)
+
 	if err := os.WriteFile(fmt.Sprintf("/proc/sys/net/ipv4/conf/%s/route_localnet", name), []byte("1"), 0o644); err != nil {
 		return fmt.Errorf("set route_localnet on %s: %w", name, err)
 	}
-	n.Step(explain.Network, "bring the bridge up", fmt.Sprintf("ip link set %s up", name))
+	// accept_ra=0: the bridge must not take IPv6 router advertisements from its ports. A
+	// container with CAP_NET_RAW could otherwise announce itself as the host's IPv6 router and
+	// receive the host's traffic (CVE-2020-13401). (No file: IPv6 is off on this host.)
+	raFile := fmt.Sprintf("/proc/sys/net/ipv6/conf/%s/accept_ra", name)
+	if _, err := os.Stat(raFile); err == nil {
+		n.Stepf(explain.Network, explain.Sh(fmt.Sprintf("sysctl -w net.ipv6.conf.%s.accept_ra=0", name)),
+			"ignore IPv6 router advertisements on %s: no container may become the host's router", name)
+		if err := os.WriteFile(raFile, []byte("0"), 0o644); err != nil {
+			return fmt.Errorf("set accept_ra=0 on %s: %w", name, err)
+		}
+	}
+	n.Step(explain.Network, explain.Sh(fmt.Sprintf("ip link set %s up", name)), "bring the bridge up")
 	if err := netlink.LinkSetUp(b.link); err != nil {
 		return fmt.Errorf("bring bridge %s up: %w", name, err)
 	}
@@ -87,6 +111,9 @@ func existingBridge(link netlink.Link, want netip.Prefix) (*bridge, error) {
 	name := link.Attrs().Name
 	if link.Type() != "bridge" {
 		return nil, fmt.Errorf("--bridge %s: the host has an interface %s that is a %s, not a bridge: choose another --bridge", name, name, link.Type())
+	}
+	if link.Attrs().Alias != bridgeMark {
+		return nil, fmt.Errorf("--bridge %s: the host's bridge %s was not made by Mini, and Mini uses only its own bridges: choose another --bridge name", name, name)
 	}
 	addrs, err := netlink.AddrList(link, netlink.FAMILY_V4)
 	if err != nil {
@@ -157,6 +184,9 @@ func removeBridgeIfUnused(name string, n *explain.Narrator) (bool, error) {
 		}
 		return false, fmt.Errorf("look for bridge %s: %w", name, err)
 	}
+	if link.Attrs().Alias != bridgeMark {
+		return false, nil // not Mini's: never deleted (Attach refuses to use it anyway)
+	}
 	links, err := listLinks()
 	if err != nil {
 		return false, fmt.Errorf("list links: %w", err)
@@ -166,7 +196,7 @@ func removeBridgeIfUnused(name string, n *explain.Narrator) (bool, error) {
 			return false, nil // another container still uses it
 		}
 	}
-	n.Stepf(explain.Network, "ip link del "+name, "delete the bridge %s: its last container is gone", name)
+	n.Stepf(explain.Network, explain.Sh("ip link del "+name), "delete the bridge %s: its last container is gone", name)
 	if err := netlink.LinkDel(link); err != nil {
 		return false, fmt.Errorf("delete bridge %s: %w", name, err)
 	}

@@ -69,7 +69,7 @@ func writeFiles(dir, hostname string, ip netip.Addr, mode string, n *explain.Nar
 		}
 		files = append(files, f)
 	}
-	n.Stepf(explain.Network, "cat "+filepath.Join(dir, "hosts"), "write the container's /etc/hosts and /etc/resolv.conf into %s", dir)
+	n.Stepf(explain.Network, explain.Sh("cat "+filepath.Join(dir, "hosts")), "write the container's /etc/hosts and /etc/resolv.conf into %s", dir)
 	return files, nil
 }
 

@@ -3,14 +3,14 @@
 package network
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/rootfs"
 )
 
 // Inside is the init side's part: it runs in the container's namespaces, before the root
@@ -18,7 +18,7 @@ import (
 // until it is up) and bind-mounts the /etc files the host side wrote over the root's own.
 func Inside(o Options, root string, n *explain.Narrator) error {
 	if o.NewNamespace() {
-		n.Step(explain.Network, "bring up lo in the new network namespace", "ip link set lo up")
+		n.Step(explain.Network, explain.Sh("ip link set lo up"), "bring up lo in the new network namespace")
 		lo, err := netlink.LinkByName("lo")
 		if err != nil {
 			return fmt.Errorf("find lo in the container: %w", err)
@@ -28,14 +28,22 @@ func Inside(o Options, root string, n *explain.Narrator) error {
 		}
 	}
 	for _, f := range o.Files {
-		target := filepath.Join(root, f.Target)
-		// A bind mount needs a file to mount on. Mini does not create one: that would change the
-		// root filesystem, which is not this container's alone.
-		if _, err := os.Stat(target); err != nil {
-			n.Stepf(explain.Mount, "", "skip %s: the root filesystem has no file to mount it on", f.Target)
+		// Every container gets these files, whether the root filesystem has them or not (a
+		// debootstrap minbase has no /etc/hosts), and the target is looked up inside the root:
+		// an image's etc/hosts -> /etc/shadow must not put a mount on the host's file.
+		target, created, err := rootfs.File(root, f.Target)
+		if errors.Is(err, unix.EROFS) {
+			// --read-only, and the root filesystem has no such file to mount on.
+			n.Stepf(explain.Mount, explain.None, "skip %s: the root filesystem is read-only and has no file to mount it on", f.Target)
 			continue
 		}
-		n.Stepf(explain.Mount, fmt.Sprintf("mount --bind %s %s", f.Source, target), "mount the container's own %s", f.Target)
+		if err != nil {
+			return err
+		}
+		if created {
+			n.Stepf(explain.Mount, explain.Sh("touch "+target), "create an empty %s to mount on: the root filesystem has none", f.Target)
+		}
+		n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("mount --bind %s %s", f.Source, target)), "mount the container's own %s", f.Target)
 		if err := unix.Mount(f.Source, target, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind-mount %s on %s: %w", f.Source, target, err)
 		}

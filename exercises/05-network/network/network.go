@@ -69,6 +69,11 @@ func Parse(mode, bridge, subnet string, publish []string) (Options, error) {
 			return o, fmt.Errorf("--subnet %s: the prefix length must be between /8 and /28", subnet)
 		}
 		o.Subnet = p.Masked()
+		for _, r := range reservedRanges {
+			if o.Subnet.Overlaps(r.prefix) {
+				return o, fmt.Errorf("--subnet %s overlaps %s (%s): choose a private range such as %s", subnet, r.prefix, r.what, DefaultSubnet)
+			}
+		}
 	}
 	ports, err := nat.ParsePorts(publish)
 	if err != nil {
@@ -79,6 +84,19 @@ func Parse(mode, bridge, subnet string, publish []string) (Options, error) {
 	}
 	o.Ports = ports
 	return o, nil
+}
+
+// reservedRanges can never be a bridge's subnet: the kernel treats their addresses specially,
+// and a bridge on 127.0.0.0/8 would take the host's own loopback traffic.
+var reservedRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\""},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved, and broadcast"},
 }
 
 // checkLinkName refuses a name the kernel would refuse (see IFNAMSIZ in netdevice(7)).

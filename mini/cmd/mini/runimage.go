@@ -43,7 +43,11 @@ func runImage(c *cli.Context, name string) (*image.Image, error) {
 		return nil, fmt.Errorf("no image %q here, and it is not a name to pull: %v (mini images lists the images; a directory goes with --rootfs DIR)", name, perr)
 	}
 	if ref.String() == "docker.io/library/busybox:latest" {
-		if dir, derr := rootfs.Default(); derr == nil {
+		dir, derr := rootfs.Default()
+		if d := os.Getenv("MINI_BUSYBOX_DIR"); d != "" {
+			dir, derr = d, nil // the directory to import instead (tests, a kit installed elsewhere)
+		}
+		if derr == nil {
 			fmt.Fprintf(os.Stderr, "Unable to find image '%s' locally: importing the kit's busybox root filesystem %s\n", name, dir)
 			return store.ImportDir(dir, image.ImportOptions{Ref: ref, Cmd: []string{"sh"},
 				CreatedBy: "mini image import-rootfs " + filepath.Base(dir)})

@@ -97,7 +97,7 @@ func Mount(l Layers, target string, n *explain.Narrator) error {
 		flags = unix.MS_RDONLY
 		what = fmt.Sprintf("mount the root: a read-only overlay of %s, no upper layer", layerCount(len(l.Lower)))
 	}
-	n.Step(explain.Overlay, what, Command(opts, target, flags))
+	n.Step(explain.Overlay, explain.Sh(Command(opts, target, flags)), what)
 	if err := unix.Mount("overlay", target, "overlay", flags, opts); err != nil {
 		// The kernel says why only in its log: EINVAL covers a dozen reasons.
 		return fmt.Errorf("mount overlay on %s: %w (the kernel logs why: dmesg | grep -i overlay)", target, err)
@@ -116,8 +116,9 @@ func Command(opts, target string, flags uintptr) string {
 // bindReadOnly makes target show lower, read-only. A bind mount's read-only flag can only be
 // set by remounting it (mount(2), "Creating a bind mount"), hence two calls.
 func bindReadOnly(lower, target string, n *explain.Narrator) error {
-	n.Stepf(explain.Overlay, fmt.Sprintf("mount --bind %s %s\nmount -o remount,bind,ro %s", lower, target, target),
+	n.Stepf(explain.Overlay, explain.Sh(fmt.Sprintf("mount --bind %s %s\nmount -o remount,bind,ro %s", lower, target, target)),
 		"mount the root read-only: a read-only bind mount of %s (one layer needs no overlay)", lower)
+
 	if err := unix.Mount(lower, target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind-mount %s on %s: %w", lower, target, err)
 	}

@@ -27,10 +27,11 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
 		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -58,9 +59,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -72,6 +70,9 @@ func config(c *cli.Context) (container.Config, error) {
 		Stderr:      os.Stderr,
 	}
 	dir := c.String("rootfs")
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {

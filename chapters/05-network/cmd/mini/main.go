@@ -12,8 +12,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,6 +34,12 @@ func main() {
 		runtime.LockOSThread()
 		os.Exit(container.Init())
 	}
+	// Mini's stderr may be a pipe that its reader closes early (`mini run --explain ... 2>&1 |
+	// head`). A Go program that writes to a closed stdout or stderr dies of SIGPIPE by default:
+	// in the middle of a set-up or a teardown, leaving the bridge, the rules and the run
+	// directory behind. Asked for, the signal only turns the write into an EPIPE error, which the
+	// narration ignores. (The command still gets the default: handlers do not survive an exec.)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	app := newApp()
 	if err := app.Run(os.Args); err != nil {
 		fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))
@@ -45,6 +53,9 @@ func newApp() *cli.App {
 		Usage:                  "a container engine you build one mechanism at a time",
 		HideVersion:            true,
 		UseShortOptionHandling: true,
+		// A repeated flag is a list (-p 80:80 -p 53:53/udp); a comma inside one value is part of
+		// it (--change 'CMD ["sh", "-c", "x"]'), as in Docker.
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Value: state.DefaultRoot, Usage: "the state root: where runs, layers and images are kept", EnvVars: []string{"MINI_ROOT"}},
 			&cli.BoolFlag{Name: "no-color", Usage: "plain text, no colour (NO_COLOR in the environment does the same)"},

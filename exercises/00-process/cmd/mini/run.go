@@ -17,10 +17,11 @@ func runCommand() *cli.Command {
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the command a pseudo-terminal"},
 		&cli.BoolFlag{Name: "explain", Usage: "narrate every kernel step on stderr, with the shell command that does it by hand"},
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -48,9 +49,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -60,6 +58,9 @@ func config(c *cli.Context) (container.Config, error) {
 		Stdin:       os.Stdin,
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,
+	}
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}
 	return cfg, nil
 }

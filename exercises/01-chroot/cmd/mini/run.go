@@ -20,10 +20,11 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "rootfs", Usage: "the directory to use as the container's root filesystem (default: the kit's busybox rootfs)"},
 		&cli.StringFlag{Name: "isolation", Value: rootfs.DefaultMode(), Usage: "how the root is changed: chroot (the lab mode) or pivot_root"},
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -51,9 +52,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -65,6 +63,9 @@ func config(c *cli.Context) (container.Config, error) {
 		Stderr:      os.Stderr,
 	}
 	dir := c.String("rootfs")
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {

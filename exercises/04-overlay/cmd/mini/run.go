@@ -29,10 +29,11 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -60,9 +61,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -74,6 +72,9 @@ func config(c *cli.Context) (container.Config, error) {
 		Stderr:      os.Stderr,
 	}
 	dir := c.String("rootfs")
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
@@ -102,7 +103,8 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
 	cfg.ReadOnly = c.Bool("read-only")
-	if err := overlay.CheckStateRoot([]string{cfg.Rootfs}, cfg.StateRoot); err != nil {
+	lowers := []string{cfg.Rootfs}
+	if err := overlay.CheckStateRoot(lowers, cfg.StateRoot); err != nil {
 		return cfg, err
 	}
 	return cfg, nil

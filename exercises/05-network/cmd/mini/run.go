@@ -29,15 +29,16 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
 		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
-		&cli.StringFlag{Name: "network", Value: network.Bridge, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
+		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
 		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: "the bridge to attach to; created with the first container on it"},
 		&cli.StringFlag{Name: "subnet", EnvVars: []string{"MINI_SUBNET"}, Usage: "the bridge's subnet when Mini creates it (default: " + network.DefaultSubnet + ", or the next one no host route covers)"},
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
 	}
+	argsUsage := "[--] COMMAND [ARG...]"
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
-		ArgsUsage:              "[--] COMMAND [ARG...]",
+		ArgsUsage:              argsUsage,
 		UseShortOptionHandling: true,
 		Flags:                  flags,
 		OnUsageError:           usageError,
@@ -65,9 +66,6 @@ func run(c *cli.Context) error {
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
 func config(c *cli.Context) (container.Config, error) {
-	if c.NArg() == 0 {
-		return container.Config{}, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
-	}
 	cfg := container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
@@ -79,6 +77,9 @@ func config(c *cli.Context) (container.Config, error) {
 		Stderr:      os.Stderr,
 	}
 	dir := c.String("rootfs")
+	if len(cfg.Args) == 0 {
+		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
@@ -107,7 +108,8 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
 	cfg.ReadOnly = c.Bool("read-only")
-	if err := overlay.CheckStateRoot([]string{cfg.Rootfs}, cfg.StateRoot); err != nil {
+	lowers := []string{cfg.Rootfs}
+	if err := overlay.CheckStateRoot(lowers, cfg.StateRoot); err != nil {
 		return cfg, err
 	}
 	if cfg.Network, err = network.Parse(c.String("network"), c.String("bridge"), c.String("subnet"), c.StringSlice("publish")); err != nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,6 +46,9 @@ func fds() {
 			continue
 		}
 		target, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		if strings.HasPrefix(target, "/sys/fs/cgroup/") {
+			continue // the probe's own Go runtime reads its CPU limit there (GOMAXPROCS)
+		}
 		fmt.Printf("%d -> %s\n", fd, target)
 	}
 }

@@ -38,6 +38,6 @@ func main() {
 // chroot into a subdirectory leaves the current directory *outside* the new root, where ".."
 // is no longer stopped at the root. Climbing up from there reaches the real root.
 func escape() error {
-	// TODO(01.3): Escape: chroot into a new subdirectory (the current directory stays outside it), climb with chdir("..") many times, then chroot(".").
-	return todo.Step("01.3")
+	// TODO(01.2): Escape: chroot into a new subdirectory (the current directory stays outside it), climb with chdir("..") many times, then chroot(".").
+	return todo.Step("01.2")
 }
