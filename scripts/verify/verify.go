@@ -17,7 +17,7 @@ type verifier struct {
 	only    int // the one chapter to verify, or -1 for all
 	noTests bool
 	run     string // a go test -run pattern limiting the chapter tests, or "" for all
-	root    bool // as root, a skipped test is a failure
+	root    bool   // as root, a skipped test is a failure
 	out     io.Writer
 	errOut  io.Writer
 
