@@ -69,6 +69,11 @@ func newApp() *cli.App {
 			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
 			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			//mini:end 06
+			//mini:begin 07
+			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
+			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
+			containerCommand(), monitorCommand(),
+			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"os/signal"
 
 	"github.com/urfave/cli/v2"
 
@@ -56,6 +57,9 @@ func runCommand() *cli.Command {
 	//mini:begin 06
 	argsUsage = "IMAGE [COMMAND [ARG...]]  or  --rootfs DIR [--] COMMAND [ARG...]"
 	//mini:end 06
+	//mini:begin 07
+	flags = append(append(flags, engineFlags()...), runFlags()...)
+	//mini:end 07
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
@@ -70,10 +74,28 @@ func runCommand() *cli.Command {
 // run is `mini run`: read the flags into a container.Config, run it, and exit with the
 // command's status.
 func run(c *cli.Context) error {
+	//mini:begin 07
+	// A container that is to outlive this command (-d), or be found again by name, gets a
+	// record and a monitor. Without them `mini run` is chapter 00's: Mini is the parent.
+	if c.Bool("detach") || c.String("name") != "" || c.String("restart") != "no" {
+		return runRecord(c)
+	}
+	//mini:end 07
 	cfg, err := config(c)
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	// Signals belong to the process, so the command catches them, from before the set-up
+	// until the teardown is over, and the library passes them on to the container.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, container.Signals...)
+	defer signal.Stop(sigs)
+	cfg.Signals = sigs
+	//mini:begin 07
+	if err := applyEngineFlags(c, &cfg); err != nil {
+		return &container.StatusError{Status: container.StatusEngineError, Err: err}
+	}
+	//mini:end 07
 	status, err := container.Run(cfg)
 	if err != nil {
 		return &container.StatusError{Status: status, Err: err}
