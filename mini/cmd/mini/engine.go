@@ -135,7 +135,13 @@ func createRecord(c *cli.Context) (*engine.Engine, *engine.Container, error) {
 func createCommand() *cli.Command {
 	cmd := runCommand()
 	cmd.Name, cmd.Usage = "create", "create a container (start it with mini start)"
-	cmd.Flags = append(cmd.Flags[:len(cmd.Flags):len(cmd.Flags)], engineFlags()...)
+	// run's flags, but -d: a created container does not run yet.
+	cmd.Flags = nil
+	for _, f := range runCommand().Flags {
+		if f.Names()[0] != "detach" {
+			cmd.Flags = append(cmd.Flags, f)
+		}
+	}
 	cmd.Action = func(c *cli.Context) error {
 		_, ctr, err := createRecord(c)
 		if err != nil {
