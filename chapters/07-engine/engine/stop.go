@@ -84,6 +84,14 @@ func (c *Container) signal(sig unix.Signal) error {
 	return nil
 }
 
+// InitPID is the PID of the container's init process (its command), if it runs.
+func (c *Container) InitPID() (int, bool) {
+	if !c.Running() || c.State.PID <= 0 || !c.owns(c.State.PID) {
+		return 0, false
+	}
+	return c.State.PID, true
+}
+
 // owns says whether pid is a process of the container: it is in the container's cgroup.
 func (c *Container) owns(pid int) bool {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))

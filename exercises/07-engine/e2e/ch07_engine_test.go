@@ -251,3 +251,29 @@ func TestCh07BadInput(t *testing.T) {
 		t.Errorf("after the bad commands, %d containers; want every one created", n)
 	}
 }
+
+// exec joins a running container: its PID namespace (the container's command is PID 1 there),
+// its hostname, its files, its cgroup; -e, -u, -w and -i work as in run; the status is the
+// command's.
+func TestCh07Exec(t *testing.T) {
+	e := engineEnv(t)
+	if r := e.mini("run", "-d", "--name", "box", "--hostname", "boxy", "-e", "FROM=run", "busybox", "sh", "-c", "echo data > /f; exec sleep 1000"); r.Status != 0 {
+		t.Fatalf("run -d:\n%s", r)
+	}
+	eventually(t, "the file", func() bool { return e.mini("exec", "box", "cat", "/f").Stdout == "data\n" })
+	expect(t, e.mini("exec", "box", "sh", "-c", `echo $(hostname) $FROM $(cat /proc/1/cmdline | tr "\0" " ")`), 0, "boxy run sleep 1000\n")
+	// The same cgroup as the container's command.
+	pid := e.field("box", "{{.State.PID}}")
+	want, _ := os.ReadFile("/proc/" + pid + "/cgroup")
+	got := e.mini("exec", "box", "cat", "/proc/self/cgroup")
+	if got.Stdout != string(want) {
+		t.Errorf("exec's cgroups:\n%s\nwant the container's:\n%s", got.Stdout, want)
+	}
+	expect(t, e.mini("exec", "-u", "65534", "-w", "/tmp", "-e", "X=1", "box", "sh", "-c", "echo $(id -u) $(pwd) $X $FROM"), 0, "65534 /tmp 1 run\n")
+	expect(t, e.miniIn(strings.NewReader("typed\n"), "exec", "-i", "box", "cat"), 0, "typed\n")
+	expect(t, e.mini("exec", "box", "sh", "-c", "exit 7"), 7, "")
+	expectError(t, e.mini("exec", "box", "no-such-command"), 127, "no-such-command")
+	expectError(t, e.mini("exec", "nosuch", "true"), 1, "no such container")
+	expect(t, e.mini("stop", "-t", "0", "box"), 0, "box\n")
+	expectError(t, e.mini("exec", "box", "true"), 1, "not running", "mini start box")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -415,6 +416,65 @@ func logsCommand() *cli.Command {
 				}
 			}
 			return cs[0].Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: c.Bool("follow"), Tail: tail, Timestamps: c.Bool("timestamps")})
+		},
+	}
+}
+
+func execCommand() *cli.Command {
+	return &cli.Command{
+		Name: "exec", Usage: "run a command in a running container", ArgsUsage: "CONTAINER COMMAND [ARG...]",
+		UseShortOptionHandling: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open and pass it to the command"},
+			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "give the command a pseudo-terminal"},
+			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable: NAME=VALUE"},
+			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "the command's working directory in the container"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as user[:group] (name or number)"},
+			&cli.BoolFlag{Name: "explain", Usage: "narrate every kernel step on stderr"},
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 2 {
+				return errors.New("mini exec needs a container and a command: mini exec CONTAINER COMMAND [ARG...]")
+			}
+			e, err := engine.Open(c.String("root"))
+			if err != nil {
+				return err
+			}
+			ctr, err := e.Lookup(c.Args().First())
+			if err != nil {
+				return notFound(err)
+			}
+			pid, running := ctr.InitPID()
+			if !running {
+				return &container.StatusError{Status: 1, Err: fmt.Errorf("container %s is not running: start it first (mini start %s)", ctr.Name, ctr.Name)}
+			}
+			// The container's environment, then -e on top of it, as Docker does.
+			cfg := container.Config{Env: ctr.Config.Env}
+			if err := applyEngineFlags(c, &cfg); err != nil {
+				return err
+			}
+			user := ctr.Config.User
+			if c.String("user") != "" {
+				user = c.String("user")
+			}
+			workdir := ctr.Config.WorkDir
+			if c.String("workdir") != "" {
+				workdir = cfg.WorkDir
+			}
+			sigs := make(chan os.Signal, 8)
+			signal.Notify(sigs, container.Signals...)
+			defer signal.Stop(sigs)
+			status, err := container.Exec(container.ExecConfig{PID: pid, Args: c.Args().Tail(), Env: cfg.Env,
+				User: user, WorkDir: workdir, Interactive: c.Bool("interactive"), TTY: c.Bool("tty"),
+				Explain: narrator(c), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Signals: sigs})
+			if err != nil {
+				return &container.StatusError{Status: status, Err: err}
+			}
+			if status != 0 {
+				return cli.Exit("", status)
+			}
+			return nil
 		},
 	}
 }

@@ -34,6 +34,11 @@ func main() {
 		runtime.LockOSThread()
 		os.Exit(container.Init())
 	}
+	// The exec helper (container.Exec): the same binary, joining a running container.
+	if len(os.Args) > 1 && os.Args[1] == "exec-init" {
+		runtime.LockOSThread()
+		os.Exit(container.ExecInit())
+	}
 	// Mini's stderr may be a pipe that its reader closes early (`mini run --explain ... 2>&1 |
 	// head`). A Go program that writes to a closed stdout or stderr dies of SIGPIPE by default:
 	// in the middle of a set-up or a teardown, leaving the bridge, the rules and the run
@@ -69,7 +74,7 @@ func newApp() *cli.App {
 			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
-			containerCommand(), monitorCommand(),
+			containerCommand(), monitorCommand(), execCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
