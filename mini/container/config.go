@@ -13,6 +13,9 @@ import (
 	//mini:begin 05
 	"github.com/minikit/kit/mini/network"
 	//mini:end 05
+	//mini:begin 07
+	"github.com/minikit/kit/mini/volume"
+	//mini:end 07
 )
 
 // Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
@@ -54,8 +57,9 @@ type Config struct {
 	//mini:end 06
 
 	//mini:begin 07
-	ID   string // the container record's ID: the run directory is the record's, kept between runs
-	Keep bool   // keep the run directory and its upper layer after the run (chapter 08's build too)
+	ID      string         // the container record's ID: the run directory is the record's, kept between runs
+	Keep    bool           // keep the run directory and its upper layer after the run (chapter 08's build too)
+	Volumes []volume.Mount // -v: host directories and volumes, bind-mounted by the init side
 	//mini:end 07
 
 	// Not sent to the init process.

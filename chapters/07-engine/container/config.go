@@ -9,6 +9,7 @@ import (
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/network"
 	"github.com/minikit/kit/mini/overlay"
+	"github.com/minikit/kit/mini/volume"
 )
 
 // Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
@@ -37,8 +38,9 @@ type Config struct {
 	User    string // who the command runs as: "name", "uid", "name:group" or "uid:gid"; root when empty
 	WorkDir string // the command's working directory inside the container, made if missing; / when empty
 
-	ID   string // the container record's ID: the run directory is the record's, kept between runs
-	Keep bool   // keep the run directory and its upper layer after the run (chapter 08's build too)
+	ID      string         // the container record's ID: the run directory is the record's, kept between runs
+	Keep    bool           // keep the run directory and its upper layer after the run (chapter 08's build too)
+	Volumes []volume.Mount // -v: host directories and volumes, bind-mounted by the init side
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none

@@ -15,7 +15,12 @@ import (
 // engineEnv is an imageEnv whose containers are all removed when the test ends, whatever
 // state the test left them in (newEnv's own check, registered first, runs after this one).
 func engineEnv(t *testing.T) *env {
-	e := imageEnv(t)
+	return removeContainersAtEnd(imageEnv(t))
+}
+
+// removeContainersAtEnd removes, when the test ends, every container the test left.
+func removeContainersAtEnd(e *env) *env {
+	t := e.t
 	t.Cleanup(func() {
 		for _, id := range strings.Fields(e.mini("ps", "-aq", "--no-trunc").Stdout) {
 			if r := e.mini("rm", "-f", id); r.Status != 0 {
@@ -48,7 +53,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // The whole life of a container: create, start, ps, logs, stop, ps -a, start again, rm.
-func TestCh07Lifecycle(t *testing.T) {
+func TestCh07Step1Lifecycle(t *testing.T) {
 	e := engineEnv(t)
 	// The command ends on SIGTERM by itself (PID 1 only gets the signals it handles).
 	script := `trap 'echo bye; exit 3' TERM; echo hello $GREETING; while :; do sleep 0.1; done`
@@ -90,7 +95,7 @@ func TestCh07Lifecycle(t *testing.T) {
 
 // run -d returns once the command runs; --rm removes the container when it ends; a file
 // written by one run is still there in the next (the upper layer is the container's).
-func TestCh07RunDetached(t *testing.T) {
+func TestCh07Step1RunDetached(t *testing.T) {
 	e := engineEnv(t)
 	r := e.mini("run", "-d", "--name", "keeper", "busybox", "sh", "-c", "echo kept >> /data; sleep 1000")
 	if r.Status != 0 || len(strings.TrimSpace(r.Stdout)) != 64 {
@@ -129,7 +134,7 @@ func TestCh07RunDetached(t *testing.T) {
 // The monitor, not the command that started the container, is its parent: killing any mini
 // command leaves the container running. Killing the monitor itself stops the container (it is
 // the parent: the parent-death signal), and ps says so; rm still cleans everything.
-func TestCh07KillMiniCommands(t *testing.T) {
+func TestCh07Step1KillMiniCommands(t *testing.T) {
 	e := engineEnv(t)
 	// A foreground run killed: the container runs on.
 	fg := e.start("run", "--name", "fg", "busybox", "sh", "-c", "echo up; sleep 1000")
@@ -167,7 +172,7 @@ func TestCh07KillMiniCommands(t *testing.T) {
 // A command that changes its uid loses its parent-death signal (prctl(2), PR_SET_PDEATHSIG):
 // killing the monitor need not kill it. stop and rm still end every process of the container,
 // through its cgroup.
-func TestCh07CommandChangedItsUID(t *testing.T) {
+func TestCh07Step1CommandChangedItsUID(t *testing.T) {
 	e := engineEnv(t)
 	for _, end := range []string{"stop", "rm after kill -9 of the monitor"} {
 		r := e.mini("run", "-d", "--name", "nobody", "-u", "65534", "busybox", "sleep", "1000")
@@ -197,7 +202,7 @@ func TestCh07CommandChangedItsUID(t *testing.T) {
 }
 
 // A restart policy is the monitor's to apply: on-failure:2 runs a failing command three times.
-func TestCh07RestartOnFailure(t *testing.T) {
+func TestCh07Step1RestartOnFailure(t *testing.T) {
 	e := engineEnv(t)
 	if r := e.mini("run", "-d", "--name", "flaky", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo try; exit 3"); r.Status != 0 {
 		t.Fatalf("run -d --restart:\n%s", r)
@@ -210,7 +215,7 @@ func TestCh07RestartOnFailure(t *testing.T) {
 }
 
 // Bad input: a clear one-line message, Docker's exit status, and nothing changed.
-func TestCh07BadInput(t *testing.T) {
+func TestCh07Step1BadInput(t *testing.T) {
 	e := engineEnv(t)
 	expectError(t, e.mini("stop", "nosuch"), 1, "no such container: nosuch")
 	expectError(t, e.mini("inspect", "nosuch"), 1, "no such container: nosuch")
@@ -255,7 +260,7 @@ func TestCh07BadInput(t *testing.T) {
 // exec joins a running container: its PID namespace (the container's command is PID 1 there),
 // its hostname, its files, its cgroup; -e, -u, -w and -i work as in run; the status is the
 // command's.
-func TestCh07Exec(t *testing.T) {
+func TestCh07Step2Exec(t *testing.T) {
 	e := engineEnv(t)
 	if r := e.mini("run", "-d", "--name", "box", "--hostname", "boxy", "-e", "FROM=run", "busybox", "sh", "-c", "echo data > /f; exec sleep 1000"); r.Status != 0 {
 		t.Fatalf("run -d:\n%s", r)
@@ -276,4 +281,23 @@ func TestCh07Exec(t *testing.T) {
 	expectError(t, e.mini("exec", "nosuch", "true"), 1, "no such container")
 	expect(t, e.mini("stop", "-t", "0", "box"), 0, "box\n")
 	expectError(t, e.mini("exec", "box", "true"), 1, "not running", "mini start box")
+}
+
+// An image a container was made from cannot be deleted while the container exists: its layers
+// are the container's lower directories.
+func TestCh07RmiRefusesAnImageInUse(t *testing.T) {
+	e := engineEnv(t)
+	if r := e.mini("create", "--name", "user", "busybox", "true"); r.Status != 0 {
+		t.Fatalf("create:\n%s", r)
+	}
+	expectError(t, e.mini("rmi", "busybox"), 125, "container user", "mini rm user")
+	// One of two names may go: the image stays.
+	expect(t, e.mini("tag", "busybox", "other:1"), 0, "")
+	if r := e.mini("rmi", "other:1"); r.Status != 0 {
+		t.Fatalf("rmi of a second name:\n%s", r)
+	}
+	expect(t, e.mini("rm", "user"), 0, "user\n")
+	if r := e.mini("rmi", "busybox"); r.Status != 0 || !strings.Contains(r.Stdout, "Deleted:") {
+		t.Fatalf("rmi once the container is gone:\n%s", r)
+	}
 }

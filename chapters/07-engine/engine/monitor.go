@@ -134,10 +134,10 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
 	cfg.Interactive = false
-	inst, err := container.Create(cfg)
-	// The command has its own copies of the pipes' write ends now (or never will): the
-	// monitor's must be closed, or the copies would never see EOF.
+	// The command gets its own copies of the pipes' write ends (or never will): the monitor's
+	// must then be closed, or the copies would never see EOF.
 	closeWriters := func() { outW.Close(); errW.Close() }
+	inst, err := container.Create(cfg)
 	if err != nil {
 		closeWriters()
 		copying.Wait()

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/capability"
+	"github.com/minikit/kit/mini/todo"
 )
 
 // ExecInit is the exec helper's side of Exec. It runs in `/proc/self/exe exec-init`, on the main
@@ -90,23 +91,9 @@ func enter(pid int, cfg initConfig) (int, error) {
 		}
 		nsFiles = append(nsFiles, f)
 	}
-	// setns(2) into a mount namespace needs a filesystem context (root, cwd, umask) that no
-	// other thread shares: Go's threads share one (CLONE_FS), so this thread gets its own.
-	if err := unix.Unshare(unix.CLONE_FS); err != nil {
-		return 0, fmt.Errorf("unshare(CLONE_FS): %w", err)
-	}
-	for _, f := range nsFiles {
-		if err := unix.Setns(int(f.Fd()), 0); err != nil {
-			return 0, fmt.Errorf("setns %s: %w", f.Name(), err)
-		}
-	}
-	// The root of the container's mount namespace is its root after pivot_root; with
-	// --isolation=chroot it is not, so the container's root is taken from its init process.
-	if err := unix.Fchdir(int(root.Fd())); err != nil {
-		return 0, fmt.Errorf("fchdir to the container's root: %w", err)
-	}
-	if err := unix.Chroot("."); err != nil {
-		return 0, fmt.Errorf("chroot to the container's root: %w", err)
+	// TODO(07.2): Join the container from this thread: give it a filesystem context of its own (unshare(2) CLONE_FS: setns into a mount namespace refuses a thread that shares one), setns(2) into each namespace of nsFiles, in order, then make the container's root (the root fd, its init process's /proc/PID/root) this thread's root: fchdir(2) to it and chroot(2) to ".".
+	if err := todo.Step("07.2"); err != nil {
+		return 0, err
 	}
 	env := cfg.Env
 	if len(env) == 0 {

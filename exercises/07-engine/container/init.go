@@ -19,6 +19,7 @@ import (
 	"github.com/minikit/kit/mini/network"
 	"github.com/minikit/kit/mini/overlay"
 	"github.com/minikit/kit/mini/rootfs"
+	"github.com/minikit/kit/mini/volume"
 )
 
 // Init is the init side. It runs in the child that startInit started, already inside the new
@@ -86,6 +87,10 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	// lo up, and the container's /etc files mounted: before the root changes, while the run
 	// directory that holds them is still in reach.
 	if err := network.Inside(cfg.Network, root, n); err != nil {
+		return err
+	}
+	// Volumes and host directories (-v), while the host's paths are still in reach.
+	if err := volume.Inside(root, cfg.Volumes, n); err != nil {
 		return err
 	}
 	mode, err := rootfs.Lookup(cfg.Isolation)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/state"
+	"github.com/minikit/kit/mini/todo"
 )
 
 // Why a monitor? Somebody must be the container's parent. The parent is who wait(2)s for the
@@ -134,35 +135,14 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
 	cfg.Interactive = false
-	inst, err := container.Create(cfg)
-	// The command has its own copies of the pipes' write ends now (or never will): the
-	// monitor's must be closed, or the copies would never see EOF.
+	// The command gets its own copies of the pipes' write ends (or never will): the monitor's
+	// must then be closed, or the copies would never see EOF.
 	closeWriters := func() { outW.Close(); errW.Close() }
-	if err != nil {
-		closeWriters()
-		copying.Wait()
-		return 0, false, err
-	}
-	defer func() {
-		if derr := inst.Delete(); derr != nil && err == nil {
-			err = derr
-		}
-	}()
-	if err := inst.Start(); err != nil {
-		closeWriters()
-		copying.Wait()
-		return 0, false, err
-	}
+	// TODO(07.1): Be the container's parent: create the container (chapter 00-05's host side), start it, write down that it runs (State: Running, its PID, this monitor's PID, when it started; saveState), tell the waiting command (running), then wait for the command and return its status. Close the pipes' write ends once the command has its own, wait for the log copies to end before returning, and Delete what Create set up whatever happens.
+	_ = cfg // what container.Create needs
 	closeWriters()
-	c.State.Status, c.State.PID, c.State.MonitorPID = Running, inst.PID(), os.Getpid()
-	c.State.StartedAt, c.State.FinishedAt, c.State.Error = time.Now().UTC(), time.Time{}, ""
-	if err := c.saveState(); err != nil {
-		return 0, true, err
-	}
-	running()
-	status, err = inst.Wait()
 	copying.Wait()
-	return status, true, err
+	return 0, false, todo.Step("07.1")
 }
 
 func report(w io.WriteCloser, status int, err error) {

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/minikit/kit/mini/state"
+	"github.com/minikit/kit/mini/volume"
 )
 
 // RemoveOptions are `mini rm`'s flags.
 type RemoveOptions struct {
-	Force bool // -f: stop a running container with SIGKILL first
+	Force   bool // -f: stop a running container with SIGKILL first
+	Volumes bool // -v: remove its anonymous volumes too
 }
 
 // Remove deletes a container that does not run: its record, its upper layer, and whatever a
@@ -61,6 +63,9 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 	if err := os.RemoveAll(c.Dir()); err != nil {
 		errs = append(errs, fmt.Errorf("remove %s: %w", c.Dir(), err))
 	}
+	if o.Volumes || c.AutoRemove {
+		errs = append(errs, RemoveAnonymousVolumes(e.root.Dir, c.Config.Volumes))
+	}
 	return errors.Join(errs...)
 }
 
@@ -68,4 +73,20 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 // network.
 func (c *Container) forgetNetwork(e *Engine) error {
 	return nil
+}
+
+// RemoveAnonymousVolumes removes the volumes made for a container's -v CONTAINER-PATH: no other
+// container can name them. Named volumes and host paths stay.
+func RemoveAnonymousVolumes(stateRoot string, mounts []volume.Mount) error {
+	store, err := volume.Open(stateRoot)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range mounts {
+		if m.Anonymous && m.Volume != "" {
+			errs = append(errs, store.Remove(m.Volume))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -23,6 +23,9 @@ import (
 	//mini:begin 05
 	"github.com/minikit/kit/mini/network"
 	//mini:end 05
+	//mini:begin 07
+	"github.com/minikit/kit/mini/engine"
+	//mini:end 07
 )
 
 func runCommand() *cli.Command {
@@ -97,6 +100,15 @@ func run(c *cli.Context) error {
 	}
 	//mini:end 07
 	status, err := container.Run(cfg)
+	//mini:begin 07
+	// No record keeps them: a foreground run's anonymous volumes go with it, as with --rm.
+	if verr := engine.RemoveAnonymousVolumes(c.String("root"), cfg.Volumes); verr != nil {
+		err = errors.Join(err, verr)
+		if status == 0 {
+			status = container.StatusEngineError
+		}
+	}
+	//mini:end 07
 	if err != nil {
 		return &container.StatusError{Status: status, Err: err}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/engine"
 	"github.com/minikit/kit/mini/image"
+	"github.com/minikit/kit/mini/volume"
 )
 
 // engineFlags are the flags of `run` and `create` that only a container record has.
@@ -26,6 +27,7 @@ func engineFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable: NAME=VALUE (or NAME: take it from Mini's environment)"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "the command's working directory in the container"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as user[:group] (name or number)"},
+		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "mount a host path or a volume: HOST-PATH:CTR-PATH[:ro], VOLUME:CTR-PATH[:ro], or CTR-PATH for an anonymous volume"},
 	}
 }
 
@@ -63,6 +65,27 @@ func applyEngineFlags(c *cli.Context, cfg *container.Config) error {
 	}
 	if u := c.String("user"); u != "" {
 		cfg.User = u
+	}
+	if specs := c.StringSlice("volume"); len(specs) > 0 {
+		var mounts []volume.Mount
+		for _, spec := range specs {
+			m, err := volume.Parse(spec)
+			if err != nil {
+				return err
+			}
+			mounts = append(mounts, m)
+		}
+		store, err := volume.Open(c.String("root"))
+		if err != nil {
+			return err
+		}
+		for _, m := range mounts {
+			m, err := store.Resolve(m)
+			if err != nil {
+				return err
+			}
+			cfg.Volumes = append(cfg.Volumes, m)
+		}
 	}
 	return nil
 }
@@ -341,10 +364,13 @@ func killCommand() *cli.Command {
 func rmCommand() *cli.Command {
 	return &cli.Command{
 		Name: "rm", Usage: "remove containers", ArgsUsage: "CONTAINER...",
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"}},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
+			&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "remove its anonymous volumes too (named volumes stay)"},
+		},
 		Action: func(c *cli.Context) error {
 			return each(c, func(e *engine.Engine, ctr *engine.Container) error {
-				return e.Remove(ctr, engine.RemoveOptions{Force: c.Bool("force")})
+				return e.Remove(ctr, engine.RemoveOptions{Force: c.Bool("force"), Volumes: c.Bool("volumes")})
 			})
 		},
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/engine"
 	"github.com/minikit/kit/mini/namespace"
 	"github.com/minikit/kit/mini/network"
 	"github.com/minikit/kit/mini/overlay"
@@ -71,6 +72,13 @@ func run(c *cli.Context) error {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
 	status, err := container.Run(cfg)
+	// No record keeps them: a foreground run's anonymous volumes go with it, as with --rm.
+	if verr := engine.RemoveAnonymousVolumes(c.String("root"), cfg.Volumes); verr != nil {
+		err = errors.Join(err, verr)
+		if status == 0 {
+			status = container.StatusEngineError
+		}
+	}
 	if err != nil {
 		return &container.StatusError{Status: status, Err: err}
 	}
