@@ -213,6 +213,11 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if err := closeInheritedFds(); err != nil {
 		return err
 	}
+	//mini:begin 07
+	if cfg.Init {
+		return reap(path, cfg.Args, env, n)
+	}
+	//mini:end 07
 	err = unix.Exec(path, cfg.Args, env)
 	return execError(cfg.Args[0], err)
 }

@@ -41,6 +41,7 @@ type Config struct {
 	ID      string         // the container record's ID: the run directory is the record's, kept between runs
 	Keep    bool           // keep the run directory and its upper layer after the run (chapter 08's build too)
 	Volumes []volume.Mount // -v: host directories and volumes, bind-mounted by the init side
+	Init    bool           // --init: the init process stays as PID 1, reaps orphans, forks the command
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none

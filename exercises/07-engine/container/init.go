@@ -179,6 +179,9 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if err := closeInheritedFds(); err != nil {
 		return err
 	}
+	if cfg.Init {
+		return reap(path, cfg.Args, env, n)
+	}
 	err = unix.Exec(path, cfg.Args, env)
 	return execError(cfg.Args[0], err)
 }

@@ -301,3 +301,39 @@ func TestCh07RmiRefusesAnImageInUse(t *testing.T) {
 		t.Fatalf("rmi once the container is gone:\n%s", r)
 	}
 }
+
+// top and stats read the container's cgroup and /proc.
+func TestCh07Step1TopAndStats(t *testing.T) {
+	e := engineEnv(t)
+	if r := e.mini("run", "-d", "--name", "busy", "-m", "64m", "busybox", "sh", "-c", "sleep 1000 & sleep 1000"); r.Status != 0 {
+		t.Fatalf("run -d:\n%s", r)
+	}
+	eventually(t, "two sleeps", func() bool { return strings.Count(e.mini("top", "busy").Stdout, "sleep 1000") == 2 })
+	top := e.mini("top", "busy")
+	if !strings.HasPrefix(top.Stdout, "UID ") || !strings.Contains(top.Stdout, e.field("busy", "{{.State.PID}}")) {
+		t.Errorf("top: want a header and the command's PID, got:\n%s", top)
+	}
+	stats := e.mini("stats", "--no-stream", "busy")
+	if lines := strings.Split(strings.TrimSpace(stats.Stdout), "\n"); len(lines) != 2 ||
+		!strings.Contains(lines[1], "busy") || !strings.Contains(lines[1], "67.1MB") || !strings.HasSuffix(lines[1], " 2") {
+		t.Errorf("stats: want one row with the 64 MiB limit and 2 processes (sh execs the last sleep), got:\n%s", stats)
+	}
+	expect(t, e.mini("rm", "-f", "busy"), 0, "busy\n")
+	expectError(t, e.mini("top", "busy"), 1, "no such container")
+}
+
+// --init, --entrypoint, --env-file.
+func TestCh07RunOptions(t *testing.T) {
+	e := imageEnv(t)
+	// Under --init the command is not PID 1, and an orphan it leaves is reaped: no zombie.
+	r := e.mini("run", "--init", "busybox", "sh", "-c", `(sleep 0.2 &) ; sleep 0.5; echo $$; ps -o stat | grep -c Z`)
+	if r.Status != 1 || !strings.HasSuffix(r.Stdout, "\n0\n") || strings.HasPrefix(r.Stdout, "1\n") {
+		t.Errorf("--init: want the shell not PID 1 and no zombie (grep -c finds 0 and exits 1), got:\n%s", r)
+	}
+	expect(t, e.mini("run", "--init", "busybox", "sh", "-c", "exit 5"), 5, "")
+	expect(t, e.mini("run", "--entrypoint", "echo", "busybox", "hi", "there"), 0, "hi there\n")
+	env := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(env, []byte("A=1\n# a comment\n\nB=two words\n"), 0o644)
+	expect(t, e.mini("run", "--env-file", env, "-e", "C=3", "busybox", "sh", "-c", "echo $A $B $C"), 0, "1 two words 3\n")
+	expectError(t, e.mini("run", "--env-file", "/no/such/file", "busybox", "true"), 125, "--env-file")
+}

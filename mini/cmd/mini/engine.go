@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -27,6 +28,9 @@ func engineFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set an environment variable: NAME=VALUE (or NAME: take it from Mini's environment)"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "the command's working directory in the container"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as user[:group] (name or number)"},
+		&cli.StringSliceFlag{Name: "env-file", Usage: "read environment variables from a file: NAME=VALUE lines, # comments"},
+		&cli.StringFlag{Name: "entrypoint", Usage: "the program to run instead of the image's entrypoint"},
+		&cli.BoolFlag{Name: "init", Usage: "run a small reaper as PID 1 that forks the command and collects orphaned processes"},
 		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "mount a host path or a volume: HOST-PATH:CTR-PATH[:ro], VOLUME:CTR-PATH[:ro], or CTR-PATH for an anonymous volume"},
 	}
 }
@@ -41,7 +45,11 @@ func runFlags() []cli.Flag {
 
 // applyEngineFlags adds -e, -w and -u to the request.
 func applyEngineFlags(c *cli.Context, cfg *container.Config) error {
-	for _, kv := range c.StringSlice("env") {
+	envs, err := envFiles(c.StringSlice("env-file"))
+	if err != nil {
+		return err
+	}
+	for _, kv := range append(envs, c.StringSlice("env")...) {
 		if kv == "" || kv[0] == '=' {
 			return fmt.Errorf("invalid -e %q: give NAME=VALUE", kv)
 		}
@@ -503,4 +511,27 @@ func execCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// envFiles reads --env-file files: one NAME=VALUE (or NAME, taken from Mini's environment) per
+// line; blank lines and lines starting with # are skipped, as in Docker.
+func envFiles(paths []string) ([]string, error) {
+	var env []string
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--env-file: %w", err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if strings.HasPrefix(line, "=") {
+				return nil, fmt.Errorf("--env-file %s, line %d: %q has no variable name", p, i+1, line)
+			}
+			env = append(env, line)
+		}
+	}
+	return env, nil
 }

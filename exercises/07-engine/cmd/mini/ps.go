@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/engine"
 )
 
@@ -208,6 +209,74 @@ func containerCommand() *cli.Command {
 			},
 			psCommand(), inspectCommand(), createCommand(), startCommand(), stopCommand(), killCommand(),
 			rmCommand(), logsCommand(), waitCommand(), renameCommand(), restartCommand(),
+		},
+	}
+}
+
+func topCommand() *cli.Command {
+	return &cli.Command{
+		Name: "top", Usage: "list a running container's processes (read from its cgroup)", ArgsUsage: "CONTAINER",
+		Action: func(c *cli.Context) error {
+			_, cs, err := lookup(c, 1)
+			if err != nil {
+				return err
+			}
+			ps, err := cs[0].Processes()
+			if err != nil {
+				return &container.StatusError{Status: 1, Err: err}
+			}
+			type row struct{ UID, PID, PPID, TIME, CMD string }
+			var rows []row
+			for _, p := range ps {
+				t := p.Time.Round(time.Second)
+				rows = append(rows, row{strconv.Itoa(p.UID), strconv.Itoa(p.PID), strconv.Itoa(p.PPID),
+					fmt.Sprintf("%02d:%02d:%02d", int(t.Hours()), int(t.Minutes())%60, int(t.Seconds())%60), p.Command})
+			}
+			return printRows(os.Stdout, "table {{.UID}}\t{{.PID}}\t{{.PPID}}\t{{.TIME}}\t{{.CMD}}", row{"UID", "PID", "PPID", "TIME", "CMD"}, rows)
+		},
+	}
+}
+
+func statsCommand() *cli.Command {
+	return &cli.Command{
+		Name: "stats", Usage: "print running containers' CPU, memory and process counts once (from their cgroups)", ArgsUsage: "[CONTAINER...]",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "no-stream", Value: true, Usage: "print once (the only mode)"}},
+		Action: func(c *cli.Context) error {
+			e, err := engine.Open(c.String("root"))
+			if err != nil {
+				return err
+			}
+			var cs []*engine.Container
+			if c.NArg() == 0 {
+				all, err := e.List()
+				if err != nil {
+					return err
+				}
+				for _, ctr := range all {
+					if ctr.Running() {
+						cs = append(cs, ctr)
+					}
+				}
+			} else if _, cs, err = lookup(c, 1); err != nil {
+				return err
+			}
+			type row struct{ ID, Name, CPU, Mem, MemPerc, PIDs string }
+			var rows []row
+			for _, ctr := range cs {
+				s, err := ctr.Stats(500 * time.Millisecond)
+				if err != nil {
+					return &container.StatusError{Status: 1, Err: err}
+				}
+				limit, perc := "no limit", "--"
+				if s.MemoryLimit > 0 {
+					limit = humanSize(s.MemoryLimit)
+					perc = fmt.Sprintf("%.2f%%", 100*float64(s.Memory)/float64(s.MemoryLimit))
+				}
+				rows = append(rows, row{engine.ShortID(ctr.ID), ctr.Name, fmt.Sprintf("%.2f%%", s.CPUPercent),
+					humanSize(s.Memory) + " / " + limit, perc, strconv.Itoa(s.Pids)})
+			}
+			return printRows(os.Stdout, "table {{.ID}}\t{{.Name}}\t{{.CPU}}\t{{.Mem}}\t{{.MemPerc}}\t{{.PIDs}}",
+				row{"CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"}, rows)
 		},
 	}
 }

@@ -110,11 +110,22 @@ func config(c *cli.Context) (container.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		if c.IsSet("entrypoint") {
+			// --entrypoint replaces the image's, and the image's Cmd with it (as Docker does).
+			img.Config.Config.Entrypoint, img.Config.Config.Cmd = nil, nil
+			if ep := c.String("entrypoint"); ep != "" {
+				img.Config.Config.Entrypoint = []string{ep}
+			}
+		}
 		if err := applyImage(&cfg, img, c.Args().Tail()); err != nil {
 			return cfg, err
 		}
 		dir = cfg.Lower[0] // the top layer: what chroot mode, and the checks below, look at
 	}
+	if ep := c.String("entrypoint"); ep != "" && !imageMode(c) {
+		cfg.Args = append([]string{ep}, cfg.Args...)
+	}
+	cfg.Init = c.Bool("init")
 	if len(cfg.Args) == 0 {
 		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}
