@@ -337,3 +337,19 @@ func TestCh07RunOptions(t *testing.T) {
 	expect(t, e.mini("run", "--env-file", env, "-e", "C=3", "busybox", "sh", "-c", "echo $A $B $C"), 0, "1 two words 3\n")
 	expectError(t, e.mini("run", "--env-file", "/no/such/file", "busybox", "true"), 125, "--env-file")
 }
+
+// -i keeps a record's stdin open for one attached client: run -i --name in the foreground,
+// run -d -i then attach; the command's stdin ends when the client's does.
+func TestCh07Step1Attach(t *testing.T) {
+	e := engineEnv(t)
+	expect(t, e.miniIn(strings.NewReader("hello\n"), "run", "-i", "--name", "fg", "busybox", "sh", "-c", "read x; echo got $x; exit 3"), 3, "got hello\n")
+	if r := e.mini("run", "-d", "-i", "--name", "bg", "busybox", "cat"); r.Status != 0 {
+		t.Fatalf("run -d -i:\n%s", r)
+	}
+	expect(t, e.miniIn(strings.NewReader("typed\n"), "attach", "bg"), 0, "typed\n")
+	expect(t, e.mini("logs", "bg"), 0, "typed\n")
+	// start -a -i runs it again, attached; only this run's output is shown.
+	expect(t, e.miniIn(strings.NewReader("again\n"), "start", "-a", "-i", "bg"), 0, "again\n")
+	expectError(t, e.mini("run", "-d", "-i", "-t", "busybox", "sh"), 125, "-i with -t")
+	expectError(t, e.mini("attach", "fg"), 1, "not running")
+}

@@ -61,6 +61,17 @@ type LogOptions struct {
 	Follow     bool // -f: go on until the container stops
 	Tail       int  // --tail N: only the last N lines; -1 for all
 	Timestamps bool // -t
+	// Offset is where in the log file to start (LogSize before a start: only that run's lines).
+	Offset int64
+}
+
+// LogSize is the log's current length: pass it as LogOptions.Offset to read only what comes next.
+func (c *Container) LogSize() int64 {
+	st, err := os.Stat(c.Path(logFile))
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 // Logs writes the container's log to stdout and stderr, each line to the stream it came on.
@@ -73,6 +84,11 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 		return fmt.Errorf("open the container's log: %w", err)
 	}
 	defer f.Close()
+	if o.Offset > 0 {
+		if _, err := f.Seek(o.Offset, io.SeekStart); err != nil {
+			return err
+		}
+	}
 	br := bufio.NewReader(f)
 	var lines []logEntry
 	readAll := func() error {

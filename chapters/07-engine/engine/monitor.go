@@ -133,7 +133,20 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
-	cfg.Interactive = false
+	if cfg.Interactive {
+		// -i: the command's stdin is a pipe whose other end an attached client feeds.
+		inR, inW, err := os.Pipe()
+		if err != nil {
+			return 0, false, err
+		}
+		defer inR.Close()
+		l, err := c.serveStdin(inW)
+		if err != nil {
+			return 0, false, err
+		}
+		defer l.Close()
+		cfg.Stdin = inR
+	}
 	// The command gets its own copies of the pipes' write ends (or never will): the monitor's
 	// must then be closed, or the copies would never see EOF.
 	closeWriters := func() { outW.Close(); errW.Close() }

@@ -115,6 +115,9 @@ func newRecord(c *cli.Context, cfg container.Config) (engine.Record, error) {
 	if r.Restart, err = engine.ParseRestart(c.String("restart")); err != nil {
 		return r, err
 	}
+	if cfg.Interactive && cfg.TTY {
+		return r, errors.New("-i with -t needs Mini to hold your terminal, which only a foreground run without --name does (chapter 00's run): drop --name/-d, or drop -t")
+	}
 	if r.AutoRemove && r.Restart.Name != "no" {
 		return r, errors.New("--rm and --restart cannot go together: a container removed when it ends cannot be restarted")
 	}
@@ -192,6 +195,7 @@ func runRecord(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	offset := ctr.LogSize()
 	if err := e.Start(ctr, startOptions()); err != nil {
 		if ctr.AutoRemove {
 			if again, lerr := e.Lookup(ctr.ID); lerr == nil {
@@ -204,7 +208,20 @@ func runRecord(c *cli.Context) error {
 		fmt.Println(ctr.ID)
 		return nil
 	}
-	if err := ctr.Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: -1}); err != nil {
+	return attach(e, ctr, offset)
+}
+
+// attach follows the container's output from offset until it ends, with stdin sent to it for a
+// container created with -i, and returns its exit status as the command's.
+func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
+	if ctr.Config.Interactive {
+		go func() {
+			if err := ctr.AttachStdin(os.Stdin); err != nil {
+				fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))
+			}
+		}()
+	}
+	if err := ctr.Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: -1, Offset: offset}); err != nil {
 		return err
 	}
 	again, err := e.Lookup(ctr.ID)
@@ -302,20 +319,34 @@ func each(c *cli.Context, do func(e *engine.Engine, ctr *engine.Container) error
 func startCommand() *cli.Command {
 	return &cli.Command{
 		Name: "start", Usage: "start stopped containers", ArgsUsage: "CONTAINER...",
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "follow the container's output until it ends"}},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "follow the container's output until it ends, and exit with its status"},
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "with -a: send stdin to the container (created with -i)"},
+		},
 		Action: func(c *cli.Context) error {
 			if !c.Bool("attach") {
 				return each(c, func(e *engine.Engine, ctr *engine.Container) error { return e.Start(ctr, startOptions()) })
+			}
+			if c.NArg() != 1 {
+				return errors.New("mini start -a takes one container")
 			}
 			e, cs, err := lookup(c, 1)
 			if err != nil {
 				return err
 			}
-			if err := e.Start(cs[0], startOptions()); err != nil {
-				return err
+			ctr := cs[0]
+			if c.Bool("interactive") && !ctr.Config.Interactive {
+				return fmt.Errorf("container %s was not created with -i: its stdin is closed", ctr.Name)
+			}
+			if !c.Bool("interactive") {
+				ctr.Config.Interactive = false // do not send this terminal's input
 			}
 			// Only what this run writes: the log so far is the earlier runs'.
-			return cs[0].Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: 0})
+			offset := ctr.LogSize()
+			if err := e.Start(ctr, startOptions()); err != nil {
+				return err
+			}
+			return attach(e, ctr, offset)
 		},
 	}
 }
@@ -534,4 +565,23 @@ func envFiles(paths []string) ([]string, error) {
 		}
 	}
 	return env, nil
+}
+
+func attachCommand() *cli.Command {
+	return &cli.Command{
+		Name: "attach", Usage: "follow a running container's output, with stdin sent to it if it was created with -i", ArgsUsage: "CONTAINER",
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return errors.New("mini attach takes one container")
+			}
+			e, cs, err := lookup(c, 1)
+			if err != nil {
+				return err
+			}
+			if !cs[0].Running() {
+				return &container.StatusError{Status: 1, Err: fmt.Errorf("container %s is not running: start it with mini start -a %s", cs[0].Name, cs[0].Name)}
+			}
+			return attach(e, cs[0], cs[0].LogSize())
+		},
+	}
 }

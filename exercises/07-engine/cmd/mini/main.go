@@ -74,7 +74,7 @@ func newApp() *cli.App {
 			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
-			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(),
+			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
