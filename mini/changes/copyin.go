@@ -1,0 +1,230 @@
+//mini:chapter 07
+
+package changes
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// CopyIn copies src on the host to dst in the container, as `docker cp SRC CTR:DST` does: into
+// dst when dst is a directory, as dst otherwise (its directory must exist in the container). A
+// directory is copied with all it holds, a symlink as a symlink. The copies keep their mode and
+// mtime and belong to root, as in Docker.
+//
+// dst is resolved inside the container's root, symlinks included (see resolve): a link in the
+// image cannot make cp write on the host. In a stopped container the files go into the upper
+// layer as overlayfs would put them there: the directories on the way are copied up first (with
+// the lower's owner, mode and mtime), and a directory made where a whiteout was is marked opaque,
+// so that what the lowers had under that name stays deleted.
+func CopyIn(r Root, src, dst string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(src, &st); err != nil {
+		return fmt.Errorf("cp: %s: %w", src, err)
+	}
+	srcIsDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+	v, err := r.open(true)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	defer v.Close()
+	rel, err := v.resolve(dst, true)
+	if err != nil {
+		return fmt.Errorf("cp %s: %w", dst, err)
+	}
+	target := rel
+	n, err := v.lookup(rel)
+	switch {
+	case err == nil && n.isDir():
+		target = path.Join(rel, filepath.Base(filepath.Clean(src)))
+	case err == nil && srcIsDir:
+		return fmt.Errorf("cp: cannot copy the directory %s onto the file %s in the container", src, dst)
+	case errors.Is(err, os.ErrNotExist):
+		p, perr := v.lookup(path.Dir(rel))
+		if strings.HasSuffix(dst, "/") || perr != nil || !p.isDir() {
+			return fmt.Errorf("cp: the directory %s does not exist in the container", relName(path.Dir(rel)))
+		}
+	case err != nil:
+		return fmt.Errorf("cp %s: %w", dst, err)
+	}
+	if target == "." {
+		return fmt.Errorf("cp: cannot replace the container's root directory")
+	}
+	return put(v, src, target)
+}
+
+// put copies the host path src to rel in the view's layer 0.
+func put(v *view, src, rel string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(src, &st); err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	parent, err := upperDir(v, path.Dir(rel))
+	if err != nil {
+		return err
+	}
+	defer parent.Close()
+	pfd, name := int(parent.Fd()), path.Base(rel)
+	existing, err := v.lookup(rel)
+	if errors.Is(err, os.ErrNotExist) {
+		existing, err = nil, nil
+	}
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	var ust unix.Stat_t
+	inUpper := unix.Fstatat(pfd, name, &ust, unix.AT_SYMLINK_NOFOLLOW) == nil
+	wasWhiteout := inUpper && isWhiteout(&ust)
+
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		made := false
+		if existing != nil && existing.isDir() {
+			d, err := upperDir(v, rel) // merged into: copied up, keeps its own mode
+			if err != nil {
+				return err
+			}
+			d.Close()
+		} else {
+			if inUpper {
+				if err := unix.Unlinkat(pfd, name, 0); err != nil {
+					return fmt.Errorf("cp: replace %s: %w", relName(rel), err)
+				}
+			}
+			if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
+				return fmt.Errorf("cp: mkdir %s: %w", relName(rel), err)
+			}
+			if wasWhiteout {
+				if err := markOpaque(v, rel); err != nil {
+					return err
+				}
+			}
+			made = true
+		}
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			return fmt.Errorf("cp: %w", err)
+		}
+		for _, e := range entries {
+			if err := put(v, filepath.Join(src, e.Name()), path.Join(rel, e.Name())); err != nil {
+				return err
+			}
+		}
+		if made {
+			return setMeta(pfd, name, &st)
+		}
+		return nil
+	}
+
+	if existing != nil && existing.isDir() {
+		return fmt.Errorf("cp: cannot replace the directory %s in the container with the file %s", relName(rel), src)
+	}
+	if inUpper { // a file, a link or a whiteout: the new file takes its place
+		if err := unix.Unlinkat(pfd, name, 0); err != nil {
+			return fmt.Errorf("cp: replace %s: %w", relName(rel), err)
+		}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		if err := putFile(pfd, name, src); err != nil {
+			return fmt.Errorf("cp %s to %s: %w", src, relName(rel), err)
+		}
+	case unix.S_IFLNK:
+		target, err := os.Readlink(src)
+		if err != nil {
+			return fmt.Errorf("cp: %w", err)
+		}
+		// Stored as text: it resolves inside the container, against the container's root.
+		if err := unix.Symlinkat(target, pfd, name); err != nil {
+			return fmt.Errorf("cp: symlink %s: %w", relName(rel), err)
+		}
+		return nil
+	case unix.S_IFIFO:
+		if err := unix.Mknodat(pfd, name, unix.S_IFIFO|0o600, 0); err != nil {
+			return fmt.Errorf("cp: mkfifo %s: %w", relName(rel), err)
+		}
+	case unix.S_IFSOCK:
+		return nil
+	default:
+		// A device node is a door to the host's hardware ("b 8 0" is the first disk): a
+		// container gets its /dev from Mini and nothing else.
+		return fmt.Errorf("cp: %s is a device node: cp does not copy devices into a container", src)
+	}
+	return setMeta(pfd, name, &st)
+}
+
+// putFile copies the host file src to name in the directory pfd.
+func putFile(pfd int, name, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	// O_EXCL|O_NOFOLLOW: the name was just cleared; never write through what appeared there.
+	fd, err := unix.Openat(pfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	out := os.NewFile(uintptr(fd), name)
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// upperDir opens the directory rel in layer 0, copying it up first (and its parents) when only
+// the lowers have it: the new directory gets the lower's owner, mode and mtime, as overlayfs's
+// own copy-up gives it.
+func upperDir(v *view, rel string) (*os.File, error) {
+	f, err := v.open(0, rel, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err == nil || !errors.Is(err, unix.ENOENT) || rel == "." {
+		if err != nil {
+			return nil, fmt.Errorf("cp: %w", err)
+		}
+		return f, nil
+	}
+	n, err := v.lookup(rel)
+	if err != nil || !n.isDir() {
+		return nil, fmt.Errorf("cp: %s is not a directory in the container", relName(rel))
+	}
+	parent, err := upperDir(v, path.Dir(rel))
+	if err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	pfd, name := int(parent.Fd()), path.Base(rel)
+	if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
+		return nil, fmt.Errorf("cp: copy up %s: %w", relName(rel), err)
+	}
+	if err := unix.Fchownat(pfd, name, int(n.st.Uid), int(n.st.Gid), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return nil, fmt.Errorf("cp: copy up %s: %w", relName(rel), err)
+	}
+	if err := setMeta(pfd, name, &n.st); err != nil {
+		return nil, err
+	}
+	if f, err = v.open(0, rel, unix.O_RDONLY|unix.O_DIRECTORY); err != nil {
+		return nil, fmt.Errorf("cp: %w", err)
+	}
+	return f, nil
+}
+
+// markOpaque marks the upper's new directory rel opaque: the lowers' directory of that name was
+// deleted (a whiteout stood here) and must stay hidden below the new one.
+func markOpaque(v *view, rel string) error {
+	f, err := v.open(0, rel, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	defer f.Close()
+	if err := unix.Fsetxattr(int(f.Fd()), opaqueXattr, []byte("y"), 0); err != nil {
+		return fmt.Errorf("cp: mark %s opaque: setxattr %s: %w", relName(rel), opaqueXattr, err)
+	}
+	return nil
+}
