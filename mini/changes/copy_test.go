@@ -39,9 +39,9 @@ func TestCh07CopyOutMergedView(t *testing.T) {
 		t.Errorf("cp CTR:/bin/sh: %q, %v; want the symlink itself (-> busybox)", target, err)
 	}
 	for _, c := range []struct{ src, dst, want string }{
-		{"/etc/old", host, "no such file"},              // a whiteout in the upper
-		{"/home/u/profile", host, "no such file"},       // below a whiteout in a lower
-		{"/var/lib/x/a", host, "no such file"},          // below an opaque directory
+		{"/etc/old", host, "no such file"},        // a whiteout in the upper
+		{"/home/u/profile", host, "no such file"}, // below a whiteout in a lower
+		{"/var/lib/x/a", host, "no such file"},    // below an opaque directory
 		{"/etc/passwd", "/nonexistent/dir/x", "does not exist on the host"},
 		{"/etc", filepath.Join(host, "b-copy"), "cannot copy the directory"},
 	} {
