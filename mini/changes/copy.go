@@ -51,7 +51,7 @@ func CopyOut(r Root, src, dst string) error {
 	defer v.Close()
 	rel, err := v.resolve(src, false)
 	if err != nil {
-		return fmt.Errorf("cp %s: %w", src, err)
+		return fmt.Errorf("cp: %w", err)
 	}
 	n, err := v.lookup(rel)
 	if errors.Is(err, os.ErrNotExist) {

@@ -37,7 +37,7 @@ func CopyIn(r Root, src, dst string) error {
 	defer v.Close()
 	rel, err := v.resolve(dst, true)
 	if err != nil {
-		return fmt.Errorf("cp %s: %w", dst, err)
+		return fmt.Errorf("cp: %w", err)
 	}
 	target := rel
 	n, err := v.lookup(rel)

@@ -17,7 +17,7 @@ import (
 
 // ErrEscape is wrapped by the error about a path, or a symlink in the container, that leads out
 // of the container's root.
-var ErrEscape = errors.New("leads out of the container's root: refused")
+var ErrEscape = errors.New("refused")
 
 // resolve turns a path the user gave in the container (/etc/x/y) into a clean path relative to
 // the view's root with no symlink left in it but, unless follow, its last component.
@@ -94,7 +94,7 @@ func (l layersVFS) Readlink(name string) (string, error) {
 		from = "."
 	}
 	if climbs(from + "/" + target) {
-		return "", fmt.Errorf("the symlink /%s -> %s %w", rel, target, ErrEscape)
+		return "", fmt.Errorf("the symlink /%s -> %s points above the container's root: %w", rel, target, ErrEscape)
 	}
 	return target, nil
 }

@@ -1,0 +1,266 @@
+//mini:chapter 07
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/minikit/kit/mini/changes"
+	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/image"
+	"github.com/minikit/kit/mini/tty"
+)
+
+// containerFS is what the change commands need of a container: its layers, its image, and
+// whether it runs (then cp goes through the kernel's merged view, /proc/PID/root).
+type containerFS struct {
+	Lower   []string // read-only layers, top first
+	Upper   string   // the writable layer ("" for --read-only)
+	Image   string   // the image as given to run
+	ImageID string   // the image's ID, "" for a container of a --rootfs directory
+	Running bool
+	PID     int // the init process, when Running
+}
+
+// lookupContainer finds a container by name or unambiguous ID prefix.
+//
+// TODO(lead, chapter 07): wire it to the engine's records, e.g.
+//
+//	eng, err := engine.Open(c.String("root"))
+//	if err != nil { return containerFS{}, err }
+//	rec, err := eng.Lookup(name)
+//	if err != nil { return containerFS{}, err }
+//	return containerFS{Lower: rec.Lower, Upper: rec.Upper, Image: rec.Image, ImageID: rec.ImageID,
+//		Running: rec.Running(), PID: rec.PID}, nil
+//
+// and register the commands in main.go (see the report of branch h-changes).
+var lookupContainer = func(c *cli.Context, name string) (containerFS, error) {
+	return containerFS{}, fmt.Errorf("no such container: %s", name)
+}
+
+// diffCommand is `mini diff CONTAINER`.
+func diffCommand() *cli.Command {
+	return &cli.Command{
+		Name:         "diff",
+		Usage:        "list the files a container added (A), changed (C) and deleted (D)",
+		ArgsUsage:    "CONTAINER",
+		Flags:        []cli.Flag{explainFlag()},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("diff: name one container: mini diff CONTAINER")
+			}
+			ctr, err := lookupContainer(c, c.Args().First())
+			if err != nil {
+				return err
+			}
+			if ctr.Upper == "" {
+				return nil // a --read-only container changes nothing
+			}
+			narrator(c).Stepf(explain.Overlay, explain.Sh(fmt.Sprintf("cd %s && find . -mindepth 1    # everything here is a change\nfind %s -type c    # the whiteouts: each is a D", ctr.Upper, ctr.Upper)),
+				"read the container's upper layer: what it added, changed and deleted is all there")
+			list, err := changes.Diff(ctr.Lower, ctr.Upper)
+			if err != nil {
+				return err
+			}
+			for _, ch := range list {
+				fmt.Println(ch)
+			}
+			return nil
+		},
+	}
+}
+
+// exportCommand is `mini export [-o FILE] CONTAINER`.
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "write a container's filesystem as a flat tar archive (no layers, no history: mini import reads it)",
+		ArgsUsage: "CONTAINER",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
+			explainFlag(),
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("export: name one container: mini export -o fs.tar CONTAINER")
+			}
+			ctr, err := lookupContainer(c, c.Args().First())
+			if err != nil {
+				return err
+			}
+			narrator(c).Stepf(explain.Overlay, explain.Sh("mount -t overlay overlay -o lowerdir="+strings.Join(ctr.Lower, ":")+upperOpt(ctr.Upper)+" /mnt && tar -C /mnt -c ."),
+				"archive the merged view of the container's layers, whiteouts applied (Mini walks the layers itself: nothing is mounted)")
+			return writeOut(c.String("output"), "export", func(w io.Writer) error {
+				return changes.Export(w, ctr.Lower, ctr.Upper)
+			})
+		},
+	}
+}
+
+// upperOpt is the part of an overlay mount's options that names the upper, read-only.
+func upperOpt(upper string) string {
+	if upper == "" {
+		return ""
+	}
+	return ":" + upper
+}
+
+// writeOut writes an archive to the file name (through a temporary name, renamed when complete:
+// no half archive under the name asked for) or, with no name, to stdout unless it is a terminal.
+func writeOut(name, what string, write func(io.Writer) error) error {
+	if name == "" {
+		if tty.IsTerminal(os.Stdout.Fd()) {
+			return fmt.Errorf("%s: refusing to write a tar archive to a terminal: use -o FILE or a pipe", what)
+		}
+		return write(os.Stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return os.Rename(tmp.Name(), name)
+}
+
+// commitCommand is `mini commit [-a AUTHOR] [-m MESSAGE] [-c CHANGE]... CONTAINER NAME[:TAG]`.
+func commitCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "commit",
+		Usage:     "make an image of a container's changes: its upper layer on top of its image's layers",
+		ArgsUsage: "CONTAINER NAME[:TAG]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "author", Aliases: []string{"a"}, Usage: "the author (\"Ada <ada@example.com>\")"},
+			&cli.StringFlag{Name: "message", Aliases: []string{"m"}, Usage: "a commit message, shown by mini history"},
+			&cli.StringSliceFlag{Name: "change", Aliases: []string{"c"}, Usage: "a Dockerfile instruction for the config: CMD, ENTRYPOINT, ENV, WORKDIR, USER"},
+			explainFlag(),
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return fmt.Errorf("commit: give a container and a name for the image: mini commit CONTAINER myimage:1")
+			}
+			ctr, err := lookupContainer(c, c.Args().First())
+			if err != nil {
+				return err
+			}
+			if ctr.Upper == "" {
+				return fmt.Errorf("commit %s: the container runs --read-only: it has no changes to commit", c.Args().First())
+			}
+			store, err := image.Open(c.String("root"))
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			store.Explain = narrator(c)
+			var base *image.Image
+			if ctr.ImageID != "" {
+				if base, err = store.Resolve(ctr.ImageID); err != nil {
+					return fmt.Errorf("commit: the container's image %s (%s) is not in the store any more: %w", ctr.Image, ctr.ImageID, err)
+				}
+			}
+			img, err := changes.Commit(store, base, ctr.Upper, changes.CommitOptions{
+				Ref:     c.Args().Get(1),
+				Author:  c.String("author"),
+				Message: c.String("message"),
+				Changes: c.StringSlice("change"),
+				Explain: narrator(c),
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Println(img.ID)
+			return nil
+		},
+	}
+}
+
+// cpCommand is `mini cp CONTAINER:SRC DST` and `mini cp SRC CONTAINER:DST`.
+func cpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cp",
+		Usage:     "copy files between a container and the host",
+		ArgsUsage: "CONTAINER:SRC DST | SRC CONTAINER:DST",
+		Flags:     []cli.Flag{explainFlag()},
+		Description: "A path in the container is resolved inside the container's root, symlinks included, as the\n" +
+			"container itself would resolve it. A host path with a colon in it starts with ./ or /.",
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 2 {
+				return fmt.Errorf("cp: give a source and a destination, one of them CONTAINER:PATH: mini cp web:/etc/hosts .")
+			}
+			src, dst := c.Args().Get(0), c.Args().Get(1)
+			sctr, spath, sIn := splitContainerPath(src)
+			dctr, dpath, dIn := splitContainerPath(dst)
+			switch {
+			case sIn && dIn:
+				return fmt.Errorf("cp: copying between two containers is not supported: copy to the host first")
+			case !sIn && !dIn:
+				return fmt.Errorf("cp: one of %s and %s must be CONTAINER:PATH", src, dst)
+			case src == "-" || dst == "-":
+				return fmt.Errorf("cp: - (a tar stream) is not supported: give a path on the host")
+			}
+			name, host := sctr, dst
+			if dIn {
+				name, host = dctr, src
+			}
+			ctr, err := lookupContainer(c, name)
+			if err != nil {
+				return err
+			}
+			root := cpRoot(c, ctr)
+			if sIn {
+				return changes.CopyOut(root, spath, host)
+			}
+			return changes.CopyIn(root, host, dpath)
+		},
+	}
+}
+
+// cpRoot is where cp finds a container's files: a running container's root as the kernel
+// shows it to the host, or a stopped one's layers.
+func cpRoot(c *cli.Context, ctr containerFS) changes.Root {
+	n := narrator(c)
+	if ctr.Running {
+		dir := fmt.Sprintf("/proc/%d/root", ctr.PID)
+		// /proc/PID/root is the process's root directory, in its own mount namespace: the
+		// overlay the container sees, reached from the host (proc(5)). Writes go through the
+		// container's own mount, so the container sees them at once.
+		n.Stepf(explain.Mount, explain.Sh("ls "+dir), "the container runs: reach its merged root through %s", dir)
+		return changes.Root{Dir: dir}
+	}
+	n.Stepf(explain.Overlay, explain.Sh("ls "+ctr.Upper+" "+strings.Join(ctr.Lower, " ")),
+		"the container is stopped: read its layers merged by hand and write into its upper layer (nothing is mounted)")
+	return changes.Root{Lower: ctr.Lower, Upper: ctr.Upper}
+}
+
+// splitContainerPath splits "CONTAINER:PATH" as Docker does: a colon before any slash. A host
+// path with a colon in it is written ./a:b or /a:b.
+func splitContainerPath(arg string) (ctr, p string, ok bool) {
+	if strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") {
+		return "", arg, false
+	}
+	i := strings.Index(arg, ":")
+	if i <= 0 || strings.Contains(arg[:i], "/") {
+		return "", arg, false
+	}
+	return arg[:i], arg[i+1:], true
+}
+
+func explainFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "explain", Usage: "narrate each step on stderr, with the shell command that does it by hand"}
+}
