@@ -21,11 +21,24 @@ import (
 // whether it runs (then cp goes through the kernel's merged view, /proc/PID/root).
 type containerFS struct {
 	Lower   []string // read-only layers, top first
-	Upper   string   // the writable layer ("" for --read-only)
+	Upper   string   // the writable layer ("" for --read-only); made by the first start
+
 	Image   string   // the image as given to run
 	ImageID string   // the image's ID, "" for a container of a --rootfs directory
 	Running bool
 	PID     int // the init process, when Running
+}
+
+// changed returns the upper layer when there is one to read: "" for a --read-only container,
+// and for one created but never started (the engine makes the upper at the first start).
+func (ctr containerFS) changed() string {
+	if ctr.Upper == "" {
+		return ""
+	}
+	if _, err := os.Stat(ctr.Upper); err != nil {
+		return ""
+	}
+	return ctr.Upper
 }
 
 // lookupContainer finds a container by name or unambiguous ID prefix.
@@ -60,8 +73,8 @@ func diffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if ctr.Upper == "" {
-				return nil // a --read-only container changes nothing
+			if ctr.changed() == "" {
+				return nil // read-only, or never started: no changes
 			}
 			narrator(c).Stepf(explain.Overlay, explain.Sh(fmt.Sprintf("cd %s && find . -mindepth 1    # everything here is a change\nfind %s -type c    # the whiteouts: each is a D", ctr.Upper, ctr.Upper)),
 				"read the container's upper layer: what it added, changed and deleted is all there")
@@ -96,21 +109,17 @@ func exportCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			narrator(c).Stepf(explain.Overlay, explain.Sh("mount -t overlay overlay -o lowerdir="+strings.Join(ctr.Lower, ":")+upperOpt(ctr.Upper)+" /mnt && tar -C /mnt -c ."),
+			layers := ctr.Lower
+			if up := ctr.changed(); up != "" {
+				layers = append([]string{up}, layers...)
+			}
+			narrator(c).Stepf(explain.Overlay, explain.Sh("mount -t overlay overlay -o ro,lowerdir="+strings.Join(layers, ":")+" /mnt && tar -C /mnt -c . && umount /mnt"),
 				"archive the merged view of the container's layers, whiteouts applied (Mini walks the layers itself: nothing is mounted)")
 			return writeOut(c.String("output"), "export", func(w io.Writer) error {
-				return changes.Export(w, ctr.Lower, ctr.Upper)
+				return changes.Export(w, ctr.Lower, ctr.changed())
 			})
 		},
 	}
-}
-
-// upperOpt is the part of an overlay mount's options that names the upper, read-only.
-func upperOpt(upper string) string {
-	if upper == "" {
-		return ""
-	}
-	return ":" + upper
 }
 
 // writeOut writes an archive to the file name (through a temporary name, renamed when complete:
@@ -158,8 +167,14 @@ func commitCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if ctr.Upper == "" {
-				return fmt.Errorf("commit %s: the container runs --read-only: it has no changes to commit", c.Args().First())
+			upper := ctr.changed()
+			if upper == "" {
+				// Read-only, or never started: no changes, and the image is the container's
+				// image with an empty layer on top, as Docker makes it.
+				if upper, err = os.MkdirTemp("", "mini-commit-empty-"); err != nil {
+					return fmt.Errorf("commit: %w", err)
+				}
+				defer os.Remove(upper)
 			}
 			store, err := image.Open(c.String("root"))
 			if err != nil {
@@ -173,7 +188,7 @@ func commitCommand() *cli.Command {
 					return fmt.Errorf("commit: the container's image %s (%s) is not in the store any more: %w", ctr.Image, ctr.ImageID, err)
 				}
 			}
-			img, err := changes.Commit(store, base, ctr.Upper, changes.CommitOptions{
+			img, err := changes.Commit(store, base, upper, changes.CommitOptions{
 				Ref:     c.Args().Get(1),
 				Author:  c.String("author"),
 				Message: c.String("message"),
@@ -222,6 +237,13 @@ func cpCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if dIn && !ctr.Running && ctr.changed() == "" {
+				if ctr.Upper == "" {
+					return fmt.Errorf("cp: the container %s runs --read-only: nothing can be copied into it", name)
+				}
+				// The first start makes the upper layer; one made here would be in its way.
+				return fmt.Errorf("cp: the container %s has not run yet, so it has no writable layer: start it once, then copy", name)
+			}
 			root := cpRoot(c, ctr)
 			if sIn {
 				return changes.CopyOut(root, spath, host)
@@ -245,7 +267,7 @@ func cpRoot(c *cli.Context, ctr containerFS) changes.Root {
 	}
 	n.Stepf(explain.Overlay, explain.Sh("ls "+ctr.Upper+" "+strings.Join(ctr.Lower, " ")),
 		"the container is stopped: read its layers merged by hand and write into its upper layer (nothing is mounted)")
-	return changes.Root{Lower: ctr.Lower, Upper: ctr.Upper}
+	return changes.Root{Lower: ctr.Lower, Upper: ctr.changed()}
 }
 
 // splitContainerPath splits "CONTAINER:PATH" as Docker does: a colon before any slash. A host

@@ -91,10 +91,13 @@ func TestCh07ChangeCommands(t *testing.T) {
 	saved := lookupContainer
 	t.Cleanup(func() { lookupContainer = saved })
 	lookupContainer = func(_ *cli.Context, name string) (containerFS, error) {
-		if name != "c1" {
-			return saved(nil, name)
+		switch name {
+		case "c1":
+			return containerFS{Lower: base.Lowers(), Upper: upper, Image: "base:1", ImageID: base.ID.String()}, nil
+		case "never-started": // the engine makes the upper at the first start
+			return containerFS{Lower: base.Lowers(), Upper: filepath.Join(dir, "not-yet"), Image: "base:1", ImageID: base.ID.String()}, nil
 		}
-		return containerFS{Lower: base.Lowers(), Upper: upper, Image: "base:1", ImageID: base.ID.String()}, nil
+		return saved(nil, name)
 	}
 
 	out, err := runMini(t, "--root", root, "diff", "c1")
@@ -137,6 +140,17 @@ func TestCh07ChangeCommands(t *testing.T) {
 		t.Errorf("export (-want +got):\n%s", d)
 	}
 
+	// A container that never started has no upper yet: no changes, and cp must not make one.
+	if out, err := runMini(t, "--root", root, "diff", "never-started"); err != nil || out != "" {
+		t.Errorf("diff of a container that never started: %q, %v; want nothing", out, err)
+	}
+	if out, err := runMini(t, "--root", root, "commit", "never-started", "empty:1"); err != nil || !strings.HasPrefix(out, "sha256:") {
+		t.Errorf("commit of a container that never started: %q, %v", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "not-yet")); err == nil {
+		t.Errorf("commit made the upper of a container that never started")
+	}
+
 	host := filepath.Join(dir, "host")
 	if _, err := runMini(t, "--root", root, "cp", "c1:/etc/passwd", host); err != nil {
 		t.Errorf("cp out: %v", err)
@@ -162,6 +176,7 @@ func TestCh07ChangeCommands(t *testing.T) {
 		{[]string{"commit", "c1", "Bad Name"}, "commit"},
 		{[]string{"commit", "c1"}, "give a container and a name"},
 		{[]string{"export", "c1", "c2"}, "name one container"},
+		{[]string{"cp", filepath.Join(host, "passwd"), "never-started:/etc"}, "has not run yet"},
 	} {
 		_, err := runMini(t, append([]string{"--root", root}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
