@@ -20,11 +20,10 @@ import (
 // containerFS is what the change commands need of a container: its layers, its image, and
 // whether it runs (then cp goes through the kernel's merged view, /proc/PID/root).
 type containerFS struct {
-	Lower []string // read-only layers, top first
-	Upper string   // the writable layer ("" for --read-only); made by the first start
-
-	Image   string // the image as given to run
-	ImageID string // the image's ID, "" for a container of a --rootfs directory
+	Lower   []string // read-only layers, top first
+	Upper   string   // the writable layer ("" for --read-only); made by the first start
+	Image   string   // the image as given to run
+	ImageID string   // the image's ID, "" for a container of a --rootfs directory
 	Running bool
 	PID     int // the init process, when Running
 }
