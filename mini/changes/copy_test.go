@@ -114,6 +114,23 @@ func TestCh07CopyInStopped(t *testing.T) {
 			t.Errorf("cp %s CTR:%s: %v; want an error with %q", c.src, c.dst, err, c.want)
 		}
 	}
+	// A source named "." or ".." is the directory of that name on the host, copied under its
+	// own name.
+	wd, _ := os.Getwd()
+	if err := os.Chdir(filepath.Join(host, "conf", "sub")); err != nil {
+		t.Fatal(err)
+	}
+	err = CopyIn(r, "..", "/srv")
+	os.Chdir(wd)
+	if err != nil {
+		t.Fatalf("cp .. CTR:/srv: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(upper, "srv", "conf", "sub", "b")); err != nil || string(b) != "B" {
+		t.Errorf("cp .. CTR:/srv: upper/srv/conf/sub/b: %q, %v; want the host's conf directory under its name", b, err)
+	}
+	if err := CopyIn(r, "/", "/srv"); err == nil {
+		t.Errorf("cp / CTR:/srv: no error")
+	}
 	if err := CopyIn(Root{Lower: lowers}, filepath.Join(host, "hello"), "/"); err == nil {
 		t.Errorf("cp into a container with no upper layer: no error")
 	}

@@ -39,11 +39,20 @@ func CopyIn(r Root, src, dst string) error {
 	if err != nil {
 		return fmt.Errorf("cp: %w", err)
 	}
+	// The name the copy gets in a directory: the source's own, as the host resolves it ("." and
+	// ".." are the names of real directories there, never steps in the container).
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	if abs == "/" {
+		return fmt.Errorf("cp: refusing to copy the host's root directory into a container")
+	}
 	target := rel
 	n, err := v.lookup(rel)
 	switch {
 	case err == nil && n.isDir():
-		target = path.Join(rel, filepath.Base(filepath.Clean(src)))
+		target = path.Join(rel, filepath.Base(abs))
 	case err == nil && srcIsDir:
 		return fmt.Errorf("cp: cannot copy the directory %s onto the file %s in the container", src, dst)
 	case errors.Is(err, os.ErrNotExist):
