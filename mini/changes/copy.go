@@ -97,7 +97,7 @@ func get(v *view, n *node, p string) error {
 	}
 	switch n.st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		src, err := v.open(n.top, n.rel, unix.O_RDONLY)
+		src, err := v.openFile(n)
 		if err != nil {
 			return fmt.Errorf("cp: %w", err)
 		}

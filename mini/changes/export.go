@@ -110,7 +110,7 @@ func (t *tarWriter) entry(n *node, name string) error {
 	if hdr.Typeflag != tar.TypeReg {
 		return nil
 	}
-	f, err := t.v.open(n.top, n.rel, unix.O_RDONLY)
+	f, err := t.v.openFile(n)
 	if err != nil {
 		return err
 	}

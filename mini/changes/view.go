@@ -208,6 +208,22 @@ func (v *view) open(li int, rel string, flags int) (*os.File, error) {
 	return os.NewFile(uintptr(fd), rel), nil
 }
 
+// openFile opens the regular file n for reading. O_NONBLOCK and the check after the open are for
+// a running container that swaps the file for a FIFO meanwhile: a plain open of a FIFO waits for
+// a writer, forever.
+func (v *view) openFile(n *node) (*os.File, error) {
+	f, err := v.open(n.top, n.rel, unix.O_RDONLY|unix.O_NONBLOCK)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, fmt.Errorf("/%s is no longer a regular file (did it change meanwhile?)", n.rel)
+	}
+	return f, nil
+}
+
 // lstat is lstat(2) of rel in layer li.
 func (v *view) lstat(li int, rel string) (unix.Stat_t, error) {
 	var st unix.Stat_t
