@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
 )
 
 // Root is a container's filesystem as cp reaches it: one of two kinds, one set of rules.
@@ -23,20 +25,27 @@ type Root struct {
 	// parent directories, a whiteout replaced). Nothing is mounted.
 	Lower []string
 	Upper string
+	// Explain narrates what cp does to the upper layer (copy-ups, opaque marks); nil is silent.
+	Explain *explain.Narrator
 }
 
 // open opens the root as a view whose layer 0 is where writes go (none when writable is false).
 func (r Root) open(writable bool) (*view, error) {
-	if r.Dir != "" {
-		return openView([]string{r.Dir})
+	dirs := append([]string{r.Upper}, r.Lower...)
+	switch {
+	case r.Dir != "":
+		dirs = []string{r.Dir}
+	case r.Upper == "" && writable:
+		return nil, errors.New("the container has no writable layer (it runs --read-only)")
+	case r.Upper == "":
+		dirs = r.Lower
 	}
-	if r.Upper == "" {
-		if writable {
-			return nil, errors.New("the container has no writable layer (it runs --read-only)")
-		}
-		return openView(r.Lower)
+	v, err := openView(dirs)
+	if err != nil {
+		return nil, err
 	}
-	return openView(append([]string{r.Upper}, r.Lower...))
+	v.n = r.Explain
+	return v, nil
 }
 
 // CopyOut copies src, a path in the container, to dst on the host, as `docker cp CTR:SRC DST`

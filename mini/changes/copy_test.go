@@ -3,6 +3,7 @@
 package changes
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
 )
 
 // Copying out of a stopped container reads the merged view: the upper's version of a file,
@@ -62,7 +65,8 @@ func TestCh07CopyInStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	build(t, upper, "w gone")
-	r := Root{Lower: lowers, Upper: upper}
+	var narration bytes.Buffer
+	r := Root{Lower: lowers, Upper: upper, Explain: explain.New(&narration, false)}
 	host := t.TempDir()
 	build(t, host, "f hello hi", "f conf/a A", "f conf/sub/b B", "f group new-group", "f gone/y Y")
 
@@ -102,6 +106,11 @@ func TestCh07CopyInStopped(t *testing.T) {
 	}
 	if d := cmp.Diff(want, lines); d != "" {
 		t.Errorf("diff after cp (-want +got):\n%s", d)
+	}
+	for _, step := range []string{"copy up /srv/data", "chown 7:8 " + filepath.Join(upper, "srv", "data"), "setfattr -n trusted.overlay.opaque -v y " + filepath.Join(upper, "gone")} {
+		if !strings.Contains(narration.String(), step) {
+			t.Errorf("--explain does not narrate %q:\n%s", step, narration.String())
+		}
 	}
 	for _, c := range []struct{ src, dst, want string }{
 		{"hello", "/nope/hello", "does not exist in the container"},

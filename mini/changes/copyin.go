@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
 )
 
 // CopyIn copies src on the host to dst in the container, as `docker cp SRC CTR:DST` does: into
@@ -209,6 +211,9 @@ func upperDir(v *view, rel string) (*os.File, error) {
 	}
 	defer parent.Close()
 	pfd, name := int(parent.Fd()), path.Base(rel)
+	up := filepath.Join(v.dirs[0], rel)
+	v.n.Stepf(explain.Overlay, explain.Sh(fmt.Sprintf("mkdir %s && chown %d:%d %s && chmod %o %s", up, n.st.Uid, n.st.Gid, up, n.st.Mode&0o7777, up)),
+		"copy up %s: the upper gets the directory, with the lower's owner and mode, before anything is written in it (as overlayfs does)", relName(rel))
 	if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
 		return nil, fmt.Errorf("cp: copy up %s: %w", relName(rel), err)
 	}
@@ -227,6 +232,9 @@ func upperDir(v *view, rel string) (*os.File, error) {
 // markOpaque marks the upper's new directory rel opaque: the lowers' directory of that name was
 // deleted (a whiteout stood here) and must stay hidden below the new one.
 func markOpaque(v *view, rel string) error {
+	up := filepath.Join(v.dirs[0], rel)
+	v.n.Stepf(explain.Overlay, explain.Sh(fmt.Sprintf("setfattr -n %s -v y %s", opaqueXattr, up)),
+		"%s replaces a deleted directory: mark it opaque, so that the lower layers' %s stays hidden below it", relName(rel), relName(rel))
 	f, err := v.open(0, rel, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
 		return fmt.Errorf("cp: %w", err)

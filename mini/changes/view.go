@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/explain"
 )
 
 // A view is a directory tree as a container sees it, computed from its layers without mounting
@@ -35,6 +37,8 @@ import (
 // lookup instead of following it out to the host.
 type view struct {
 	layers []*os.File // the layers' root directories, top first
+	dirs   []string   // their paths, for --explain
+	n      *explain.Narrator
 }
 
 // openView opens dirs (top first) as one view.
@@ -47,6 +51,7 @@ func openView(dirs []string) (*view, error) {
 			return nil, fmt.Errorf("open the layer %s: %w", d, err)
 		}
 		v.layers = append(v.layers, f)
+		v.dirs = append(v.dirs, d)
 	}
 	if len(v.layers) == 0 {
 		return nil, errors.New("no layer to look at: give the container's layers or its root directory")

@@ -266,7 +266,7 @@ func cpRoot(c *cli.Context, ctr containerFS) changes.Root {
 	}
 	n.Stepf(explain.Overlay, explain.Sh("ls "+ctr.Upper+" "+strings.Join(ctr.Lower, " ")),
 		"the container is stopped: read its layers merged by hand and write into its upper layer (nothing is mounted)")
-	return changes.Root{Lower: ctr.Lower, Upper: ctr.changed()}
+	return changes.Root{Lower: ctr.Lower, Upper: ctr.changed(), Explain: n}
 }
 
 // splitContainerPath splits "CONTAINER:PATH" as Docker does: a colon before any slash. A host
