@@ -85,11 +85,11 @@ func (d *differ) dir(rel string, lower *node) error {
 	for _, n := range names {
 		inUpper[n] = true
 	}
+	opaque, err := d.up.opaque(0, rel) // also refuses a renamed (redirect) directory
+	if err != nil {
+		return err
+	}
 	if lower != nil {
-		opaque, err := d.up.opaque(0, rel)
-		if err != nil {
-			return err
-		}
 		if opaque {
 			// What the lowers have here and the upper does not is hidden: deleted.
 			cs, err := d.low.readDir(lower)

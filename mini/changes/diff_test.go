@@ -5,10 +5,13 @@ package changes
 import (
 	"archive/tar"
 	"bytes"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 // layers makes a container's layers in a temporary directory: two read-only lowers and an
@@ -148,5 +151,21 @@ func TestCh07ExportMergedView(t *testing.T) {
 		if line == "5 home/" || line == "0 etc/new = N" {
 			t.Errorf("export of the lowers alone has %q", line)
 		}
+	}
+}
+
+// A renamed directory (overlayfs's redirect_dir=on, off in Mini's mounts) is refused, not read
+// as if it were a new, empty one.
+func TestCh07RedirectRefused(t *testing.T) {
+	lowers, upper := layers(t)
+	build(t, upper, "d moved")
+	if err := unix.Setxattr(filepath.Join(upper, "moved"), redirectXattr, []byte("/var"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Diff(lowers, upper); err == nil || !strings.Contains(err.Error(), "renamed directory") {
+		t.Errorf("diff of an upper with a redirect: %v; want a refusal", err)
+	}
+	if err := Export(io.Discard, lowers, upper); err == nil || !strings.Contains(err.Error(), "renamed directory") {
+		t.Errorf("export of an upper with a redirect: %v; want a refusal", err)
 	}
 }

@@ -271,6 +271,13 @@ func (v *view) opaque(li int, rel string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
+	// A renamed directory (overlayfs's redirect_dir=on) is an upper directory that points at
+	// another path in the lowers. Mini's mounts leave the feature off (the kernel's default, see
+	// /sys/module/overlay/parameters/redirect_dir); a layer that has one is refused rather than
+	// read wrong.
+	if _, err := unix.Fgetxattr(int(f.Fd()), redirectXattr, nil); err == nil {
+		return false, fmt.Errorf("/%s is a renamed directory (xattr %s, overlayfs's redirect_dir=on): Mini does not read those", rel, redirectXattr)
+	}
 	buf := make([]byte, 8)
 	k, err := unix.Fgetxattr(int(f.Fd()), opaqueXattr, buf)
 	if errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ENOTSUP) {
@@ -299,6 +306,7 @@ func splitPath(rel string) []string {
 // package layer, whiteout.go, which converts the other way).
 const (
 	opaqueXattr    = "trusted.overlay.opaque"
+	redirectXattr  = "trusted.overlay.redirect"
 	whiteoutPrefix = ".wh."
 	opaqueWhiteout = ".wh..wh..opq"
 )
