@@ -84,6 +84,37 @@ func CopyOut(r Root, src, dst string) error {
 	return get(v, n, target)
 }
 
+// CopyOutTar writes src, a path in the container, to w as a tar archive whose one top entry is
+// src's own name: what `docker cp CTR:SRC -` writes.
+func CopyOutTar(r Root, src string, w io.Writer) error {
+	v, err := r.open(false)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	defer v.Close()
+	rel, err := v.resolve(src, false)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	n, err := v.lookup(rel)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cp: %s: no such file or directory in the container", src)
+	}
+	if err != nil {
+		return fmt.Errorf("cp %s: %w", src, err)
+	}
+	t := newTarWriter(w, v)
+	if rel == "." {
+		err = t.tree(n, "") // the whole root: its contents, as export writes them
+	} else if err = t.entry(n, path.Base(rel)); err == nil && n.isDir() {
+		err = t.tree(n, path.Base(rel))
+	}
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	return t.Close()
+}
+
 // get copies n to the host path p.
 func get(v *view, n *node, p string) error {
 	if n.isDir() {

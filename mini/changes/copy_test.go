@@ -41,6 +41,16 @@ func TestCh07CopyOutMergedView(t *testing.T) {
 	if target, err := os.Readlink(filepath.Join(host, "sh")); err != nil || target != "busybox" {
 		t.Errorf("cp CTR:/bin/sh: %q, %v; want the symlink itself (-> busybox)", target, err)
 	}
+	var b bytes.Buffer
+	if err := CopyOutTar(r, "/var/lib/x", &b); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"5 x/", "0 x/b = B2", "0 x/c = C"}, listTar(t, &b)); d != "" {
+		t.Errorf("cp CTR:/var/lib/x - (-want +got):\n%s", d)
+	}
+	if err := CopyOutTar(r, "/etc/old", &b); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("cp CTR:/etc/old -: %v; want no such file", err)
+	}
 	for _, c := range []struct{ src, dst, want string }{
 		{"/etc/old", host, "no such file"},        // a whiteout in the upper
 		{"/home/u/profile", host, "no such file"}, // below a whiteout in a lower

@@ -208,7 +208,7 @@ func cpCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cp",
 		Usage:     "copy files between a container and the host",
-		ArgsUsage: "CONTAINER:SRC DST | SRC CONTAINER:DST",
+		ArgsUsage: "CONTAINER:SRC DST|- | SRC CONTAINER:DST",
 		Flags:     []cli.Flag{explainFlag()},
 		Description: "A path in the container is resolved inside the container's root, symlinks included, as the\n" +
 			"container itself would resolve it. A host path with a colon in it starts with ./ or /.",
@@ -225,8 +225,8 @@ func cpCommand() *cli.Command {
 				return fmt.Errorf("cp: copying between two containers is not supported: copy to the host first")
 			case !sIn && !dIn:
 				return fmt.Errorf("cp: one of %s and %s must be CONTAINER:PATH", src, dst)
-			case src == "-" || dst == "-":
-				return fmt.Errorf("cp: - (a tar stream) is not supported: give a path on the host")
+			case src == "-":
+				return fmt.Errorf("cp: copying a tar stream (-) into a container is not supported: give a path on the host")
 			}
 			name, host := sctr, dst
 			if dIn {
@@ -244,6 +244,12 @@ func cpCommand() *cli.Command {
 				return fmt.Errorf("cp: the container %s has not run yet, so it has no writable layer: start it once, then copy", name)
 			}
 			root := cpRoot(c, ctr)
+			if sIn && host == "-" {
+				if tty.IsTerminal(os.Stdout.Fd()) {
+					return fmt.Errorf("cp: refusing to write a tar archive to a terminal: use a pipe, or a path on the host")
+				}
+				return changes.CopyOutTar(root, spath, os.Stdout)
+			}
 			if sIn {
 				return changes.CopyOut(root, spath, host)
 			}

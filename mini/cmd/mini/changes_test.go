@@ -164,6 +164,12 @@ func TestCh07ChangeCommands(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(upper, "etc", "copied")); string(b) != "root\n" {
 		t.Errorf("cp in: upper/etc/copied: %q", b)
 	}
+	out, err = runMini(t, "--root", root, "cp", "c1:/etc", "-")
+	if tr := tar.NewReader(strings.NewReader(out)); err != nil {
+		t.Errorf("cp c1:/etc -: %v", err)
+	} else if hdr, err := tr.Next(); err != nil || hdr.Name != "etc/" {
+		t.Errorf("cp c1:/etc -: the first entry is %+v (%v), want etc/", hdr, err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -171,7 +177,7 @@ func TestCh07ChangeCommands(t *testing.T) {
 		{[]string{"diff", "nope"}, "no such container: nope"},
 		{[]string{"cp", "c1:/a", "c1:/b"}, "between two containers"},
 		{[]string{"cp", "a", "b"}, "must be CONTAINER:PATH"},
-		{[]string{"cp", "c1:/etc/passwd", "-"}, "not supported"},
+		{[]string{"cp", "-", "c1:/etc"}, "not supported"},
 		{[]string{"cp", filepath.Join(host, "passwd"), "c1:../../../etc"}, "climbs above the container's root"},
 		{[]string{"commit", "c1", "Bad Name"}, "commit"},
 		{[]string{"commit", "c1"}, "give a container and a name"},
