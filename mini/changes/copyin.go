@@ -71,15 +71,52 @@ func CopyIn(r Root, src, dst string) error {
 	return put(v, src, target)
 }
 
-// put copies the host path src to rel in the view's layer 0.
+// put copies the host path src to rel in the view's layer 0, a directory with all it holds.
 func put(v *view, src, rel string) error {
-	var st unix.Stat_t
-	if err := unix.Lstat(src, &st); err != nil {
+	e := entry{from: src, data: func() (io.ReadCloser, error) { return os.Open(src) }}
+	if err := unix.Lstat(src, &e.st); err != nil {
 		return fmt.Errorf("cp: %w", err)
 	}
+	if e.st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		var err error
+		if e.link, err = os.Readlink(src); err != nil {
+			return fmt.Errorf("cp: %w", err)
+		}
+	}
+	made, err := place(v, e, rel)
+	if err != nil || e.st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	for _, c := range entries {
+		if err := put(v, filepath.Join(src, c.Name()), path.Join(rel, c.Name())); err != nil {
+			return err
+		}
+	}
+	if made {
+		return setMetaRel(v, rel, &e.st) // last: writing its entries changed its mtime
+	}
+	return nil
+}
+
+// entry is one thing cp writes into a container: a host file, or an entry of a tar.
+type entry struct {
+	from string                        // where it comes from, for messages
+	st   unix.Stat_t                   // its type, mode and mtime
+	link string                        // a symlink's target
+	data func() (io.ReadCloser, error) // a regular file's content
+}
+
+// place writes e at rel in the view's layer 0, in place of what is there. A directory is made,
+// or merged into when the container has one there already; made reports which, and a made
+// directory gets its mode and mtime from the caller, after its contents.
+func place(v *view, e entry, rel string) (made bool, err error) {
 	parent, err := upperDir(v, path.Dir(rel))
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer parent.Close()
 	pfd, name := int(parent.Fd()), path.Base(rel)
@@ -88,91 +125,72 @@ func put(v *view, src, rel string) error {
 		existing, err = nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("cp: %w", err)
+		return false, fmt.Errorf("cp: %w", err)
 	}
 	var ust unix.Stat_t
 	inUpper := unix.Fstatat(pfd, name, &ust, unix.AT_SYMLINK_NOFOLLOW) == nil
 	wasWhiteout := inUpper && isWhiteout(&ust)
 
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		made := false
+	if e.st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		if existing != nil && existing.isDir() {
 			d, err := upperDir(v, rel) // merged into: copied up, keeps its own mode
 			if err != nil {
-				return err
+				return false, err
 			}
-			d.Close()
-		} else {
-			if inUpper {
-				if err := unix.Unlinkat(pfd, name, 0); err != nil {
-					return fmt.Errorf("cp: replace %s: %w", relName(rel), err)
-				}
-			}
-			if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
-				return fmt.Errorf("cp: mkdir %s: %w", relName(rel), err)
-			}
-			if wasWhiteout {
-				if err := markOpaque(v, rel); err != nil {
-					return err
-				}
-			}
-			made = true
+			return false, d.Close()
 		}
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			return fmt.Errorf("cp: %w", err)
-		}
-		for _, e := range entries {
-			if err := put(v, filepath.Join(src, e.Name()), path.Join(rel, e.Name())); err != nil {
-				return err
+		if inUpper {
+			if err := unix.Unlinkat(pfd, name, 0); err != nil {
+				return false, fmt.Errorf("cp: replace %s: %w", relName(rel), err)
 			}
 		}
-		if made {
-			return setMeta(pfd, name, &st)
+		if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
+			return false, fmt.Errorf("cp: mkdir %s: %w", relName(rel), err)
 		}
-		return nil
+		if wasWhiteout {
+			if err := markOpaque(v, rel); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
 	}
 
 	if existing != nil && existing.isDir() {
-		return fmt.Errorf("cp: cannot replace the directory %s in the container with the file %s", relName(rel), src)
+		return false, fmt.Errorf("cp: cannot replace the directory %s in the container with the file %s", relName(rel), e.from)
 	}
 	if inUpper { // a file, a link or a whiteout: the new file takes its place
 		if err := unix.Unlinkat(pfd, name, 0); err != nil {
-			return fmt.Errorf("cp: replace %s: %w", relName(rel), err)
+			return false, fmt.Errorf("cp: replace %s: %w", relName(rel), err)
 		}
 	}
-	switch st.Mode & unix.S_IFMT {
+	switch e.st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
-		if err := putFile(pfd, name, src); err != nil {
-			return fmt.Errorf("cp %s to %s: %w", src, relName(rel), err)
+		if err := putFile(pfd, name, e.data); err != nil {
+			return false, fmt.Errorf("cp %s to %s: %w", e.from, relName(rel), err)
 		}
 	case unix.S_IFLNK:
-		target, err := os.Readlink(src)
-		if err != nil {
-			return fmt.Errorf("cp: %w", err)
-		}
 		// Stored as text: it resolves inside the container, against the container's root.
-		if err := unix.Symlinkat(target, pfd, name); err != nil {
-			return fmt.Errorf("cp: symlink %s: %w", relName(rel), err)
+		if err := unix.Symlinkat(e.link, pfd, name); err != nil {
+			return false, fmt.Errorf("cp: symlink %s: %w", relName(rel), err)
 		}
-		return nil
+		return false, nil
 	case unix.S_IFIFO:
 		if err := unix.Mknodat(pfd, name, unix.S_IFIFO|0o600, 0); err != nil {
-			return fmt.Errorf("cp: mkfifo %s: %w", relName(rel), err)
+			return false, fmt.Errorf("cp: mkfifo %s: %w", relName(rel), err)
 		}
 	case unix.S_IFSOCK:
-		return nil
+		return false, nil
 	default:
 		// A device node is a door to the host's hardware ("b 8 0" is the first disk): a
 		// container gets its /dev from Mini and nothing else.
-		return fmt.Errorf("cp: %s is a device node: cp does not copy devices into a container", src)
+		return false, fmt.Errorf("cp: %s is a device node: cp does not copy devices into a container", e.from)
 	}
-	return setMeta(pfd, name, &st)
+	return false, setMeta(pfd, name, &e.st)
 }
 
-// putFile copies the host file src to name in the directory pfd.
-func putFile(pfd int, name, src string) error {
-	in, err := os.Open(src)
+// putFile writes the content data gives to a new file name in the directory pfd.
+func putFile(pfd int, name string, data func() (io.ReadCloser, error)) error {
+	in, err := data()
 	if err != nil {
 		return err
 	}
@@ -188,6 +206,16 @@ func putFile(pfd int, name, src string) error {
 		err = cerr
 	}
 	return err
+}
+
+// setMetaRel is setMeta for rel in the view's layer 0.
+func setMetaRel(v *view, rel string, st *unix.Stat_t) error {
+	parent, err := upperDir(v, path.Dir(rel))
+	if err != nil {
+		return err
+	}
+	defer parent.Close()
+	return setMeta(int(parent.Fd()), path.Base(rel), st)
 }
 
 // upperDir opens the directory rel in layer 0, copying it up first (and its parents) when only
