@@ -208,7 +208,7 @@ func cpCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cp",
 		Usage:     "copy files between a container and the host",
-		ArgsUsage: "CONTAINER:SRC DST|- | SRC CONTAINER:DST",
+		ArgsUsage: "CONTAINER:SRC DST|- | SRC|- CONTAINER:DST",
 		Flags:     []cli.Flag{explainFlag()},
 		Description: "A path in the container is resolved inside the container's root, symlinks included, as the\n" +
 			"container itself would resolve it. A host path with a colon in it starts with ./ or /.",
@@ -225,8 +225,6 @@ func cpCommand() *cli.Command {
 				return fmt.Errorf("cp: copying between two containers is not supported: copy to the host first")
 			case !sIn && !dIn:
 				return fmt.Errorf("cp: one of %s and %s must be CONTAINER:PATH", src, dst)
-			case src == "-":
-				return fmt.Errorf("cp: copying a tar stream (-) into a container is not supported: give a path on the host")
 			}
 			name, host := sctr, dst
 			if dIn {
@@ -252,6 +250,12 @@ func cpCommand() *cli.Command {
 			}
 			if sIn {
 				return changes.CopyOut(root, spath, host)
+			}
+			if host == "-" {
+				if tty.IsTerminal(os.Stdin.Fd()) {
+					return fmt.Errorf("cp: - reads a tar archive from stdin: give one on a pipe (tar -c . | mini cp - CTR:/dir)")
+				}
+				return changes.CopyInTar(root, os.Stdin, dpath)
 			}
 			return changes.CopyIn(root, host, dpath)
 		},

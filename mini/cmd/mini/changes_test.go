@@ -170,6 +170,20 @@ func TestCh07ChangeCommands(t *testing.T) {
 	} else if hdr, err := tr.Next(); err != nil || hdr.Name != "etc/" {
 		t.Errorf("cp c1:/etc -: the first entry is %+v (%v), want etc/", hdr, err)
 	}
+	// cp - CTR:DIR reads a tar on stdin: the one cp c1:/etc - wrote, unpacked into /etc.
+	tarFile := filepath.Join(dir, "etc.tar")
+	os.WriteFile(tarFile, []byte(out), 0o644)
+	stdin := os.Stdin
+	os.Stdin, _ = os.Open(tarFile)
+	_, err = runMini(t, "--root", root, "cp", "-", "c1:/etc")
+	os.Stdin.Close()
+	os.Stdin = stdin
+	if err != nil {
+		t.Errorf("cp - c1:/etc: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(upper, "etc", "etc", "copied")); string(b) != "root\n" {
+		t.Errorf("cp - c1:/etc: upper/etc/etc/copied is %q", b)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -177,7 +191,6 @@ func TestCh07ChangeCommands(t *testing.T) {
 		{[]string{"diff", "nope"}, "no such container: nope"},
 		{[]string{"cp", "c1:/a", "c1:/b"}, "between two containers"},
 		{[]string{"cp", "a", "b"}, "must be CONTAINER:PATH"},
-		{[]string{"cp", "-", "c1:/etc"}, "not supported"},
 		{[]string{"cp", filepath.Join(host, "passwd"), "c1:../../../etc"}, "climbs above the container's root"},
 		{[]string{"commit", "c1", "Bad Name"}, "commit"},
 		{[]string{"commit", "c1"}, "give a container and a name"},
