@@ -58,16 +58,9 @@ func CopyOut(r Root, src, dst string) error {
 		return fmt.Errorf("cp: %w", err)
 	}
 	defer v.Close()
-	rel, err := v.resolve(src, false)
+	rel, n, err := v.source(src)
 	if err != nil {
-		return fmt.Errorf("cp: %w", err)
-	}
-	n, err := v.lookup(rel)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cp: %s: no such file or directory in the container", src)
-	}
-	if err != nil {
-		return fmt.Errorf("cp %s: %w", src, err)
+		return err
 	}
 	target := dst
 	if st, err := os.Stat(dst); err == nil && st.IsDir() {
@@ -92,16 +85,9 @@ func CopyOutTar(r Root, src string, w io.Writer) error {
 		return fmt.Errorf("cp: %w", err)
 	}
 	defer v.Close()
-	rel, err := v.resolve(src, false)
+	rel, n, err := v.source(src)
 	if err != nil {
-		return fmt.Errorf("cp: %w", err)
-	}
-	n, err := v.lookup(rel)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cp: %s: no such file or directory in the container", src)
-	}
-	if err != nil {
-		return fmt.Errorf("cp %s: %w", src, err)
+		return err
 	}
 	t := newTarWriter(w, v)
 	if rel == "." {
@@ -113,6 +99,23 @@ func CopyOutTar(r Root, src string, w io.Writer) error {
 		return fmt.Errorf("cp: %w", err)
 	}
 	return t.Close()
+}
+
+// source finds what cp copies out: src resolved inside the root, its own last component not
+// followed.
+func (v *view) source(src string) (string, *node, error) {
+	rel, err := v.resolve(src, false)
+	if err != nil {
+		return "", nil, fmt.Errorf("cp: %w", err)
+	}
+	n, err := v.lookup(rel)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil, fmt.Errorf("cp: %s: no such file or directory in the container", src)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("cp %s: %w", src, err)
+	}
+	return rel, n, nil
 }
 
 // get copies n to the host path p.
