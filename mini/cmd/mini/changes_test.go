@@ -94,6 +94,8 @@ func TestCh07ChangeCommands(t *testing.T) {
 		switch name {
 		case "c1":
 			return containerFS{Lower: base.Lowers(), Upper: upper, Image: "base:1", ImageID: base.ID.String()}, nil
+		case "stale": // a record that says running, with a PID that is now a host process's
+			return containerFS{Lower: base.Lowers(), Upper: upper, Running: true, PID: os.Getpid()}, nil
 		case "never-started": // the engine makes the upper at the first start
 			return containerFS{Lower: base.Lowers(), Upper: filepath.Join(dir, "not-yet"), Image: "base:1", ImageID: base.ID.String()}, nil
 		}
@@ -196,6 +198,8 @@ func TestCh07ChangeCommands(t *testing.T) {
 		{[]string{"commit", "c1"}, "give a container and a name"},
 		{[]string{"export", "c1", "c2"}, "name one container"},
 		{[]string{"cp", filepath.Join(host, "passwd"), "never-started:/etc"}, "has not run yet"},
+		{[]string{"cp", filepath.Join(host, "passwd"), "stale:/tmp"}, "is gone"},
+		{[]string{"cp", "stale:/etc/passwd", host}, "is gone"},
 	} {
 		_, err := runMini(t, append([]string{"--root", root}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
