@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/changes"
 	"github.com/minikit/kit/mini/explain"
@@ -241,10 +242,11 @@ func cpCommand() *cli.Command {
 				// The first start makes the upper layer; one made here would be in its way.
 				return fmt.Errorf("cp: the container %s has not run yet, so it has no writable layer: start it once, then copy", name)
 			}
-			root, err := cpRoot(c, ctr)
+			root, done, err := cpRoot(c, ctr)
 			if err != nil {
 				return err
 			}
+			defer done()
 			if sIn && host == "-" {
 				if tty.IsTerminal(os.Stdout.Fd()) {
 					return fmt.Errorf("cp: refusing to write a tar archive to a terminal: use a pipe, or a path on the host")
@@ -266,29 +268,37 @@ func cpCommand() *cli.Command {
 }
 
 // cpRoot is where cp finds a container's files: a running container's root as the kernel
-// shows it to the host, or a stopped one's layers.
-func cpRoot(c *cli.Context, ctr containerFS) (changes.Root, error) {
+// shows it to the host, or a stopped one's layers. The caller calls done when the copy is over.
+func cpRoot(c *cli.Context, ctr containerFS) (root changes.Root, done func(), err error) {
 	n := narrator(c)
-	if ctr.Running {
-		dir := fmt.Sprintf("/proc/%d/root", ctr.PID)
-		// /proc/PID/root is the process's root directory, in its own mount namespace: the
-		// overlay the container sees, reached from the host (proc(5)). Writes go through the
-		// container's own mount, so the container sees them at once.
-		n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("readlink /proc/%d/ns/mnt /proc/self/ns/mnt    # must differ\nls %s", ctr.PID, dir)),
-			"the container runs: reach its merged root through %s", dir)
-		// A PID is only a number: should the container's process be gone and the number
-		// reused by a host process, /proc/PID/root would be the host's /, and cp would write
-		// there. A container's process always has a mount namespace of its own (chapter 02).
-		ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", ctr.PID))
-		self, serr := os.Readlink("/proc/self/ns/mnt")
-		if err != nil || serr != nil || ns == self {
-			return changes.Root{}, fmt.Errorf("cp: the container's process %d is gone (or is not in a mount namespace of its own): try again, or stop the container first", ctr.PID)
-		}
-		return changes.Root{Dir: dir}, nil
+	if !ctr.Running {
+		n.Stepf(explain.Overlay, explain.Sh("ls "+ctr.Upper+" "+strings.Join(ctr.Lower, " ")),
+			"the container is stopped: read its layers merged by hand and write into its upper layer (nothing is mounted)")
+		return changes.Root{Lower: ctr.Lower, Upper: ctr.changed(), Explain: n}, func() {}, nil
 	}
-	n.Stepf(explain.Overlay, explain.Sh("ls "+ctr.Upper+" "+strings.Join(ctr.Lower, " ")),
-		"the container is stopped: read its layers merged by hand and write into its upper layer (nothing is mounted)")
-	return changes.Root{Lower: ctr.Lower, Upper: ctr.changed(), Explain: n}, nil
+	dir := fmt.Sprintf("/proc/%d/root", ctr.PID)
+	// /proc/PID/root is the process's root directory, in its own mount namespace: the overlay
+	// the container sees, reached from the host (proc(5)). Writes go through the container's own
+	// mount, so the container sees them at once.
+	n.Stepf(explain.Mount, explain.Sh(fmt.Sprintf("readlink /proc/%d/ns/mnt /proc/self/ns/mnt    # must differ\nls %s", ctr.PID, dir)),
+		"the container runs: reach its merged root through %s", dir)
+	f, err := os.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return changes.Root{}, nil, fmt.Errorf("cp: the container's process %d is gone: try again, or stop the container first", ctr.PID)
+	}
+	// A PID is only a number: should the container's process be gone and its number reused by
+	// a host process, /proc/PID/root would be the host's /, and cp would write there. A
+	// container's process always has a mount namespace of its own (chapter 02). The root is
+	// opened first and checked after: if the PID still names a process of its own namespace,
+	// the directory open is that process's root. cp then goes through the open directory
+	// (/proc/self/fd/N names exactly it), not through the PID again.
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", ctr.PID))
+	self, serr := os.Readlink("/proc/self/ns/mnt")
+	if err != nil || serr != nil || ns == self {
+		f.Close()
+		return changes.Root{}, nil, fmt.Errorf("cp: the container's process %d is gone (or is not in a mount namespace of its own): try again, or stop the container first", ctr.PID)
+	}
+	return changes.Root{Dir: fmt.Sprintf("/proc/self/fd/%d", f.Fd())}, func() { f.Close() }, nil
 }
 
 // splitContainerPath splits "CONTAINER:PATH" as Docker does: a colon before any slash. A host
