@@ -4,49 +4,79 @@ package changes
 
 import (
 	"bytes"
-	"os/exec"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
-// inPrivateMounts runs a shell script in a mount namespace of its own (unshare(1)), so that its
-// overlay mounts die with it and the host's mounts are never touched, whatever happens.
-func inPrivateMounts(t *testing.T, script string) string {
+// inPrivateMounts runs f on an OS thread of its own in a mount namespace of its own, so that
+// the overlays it mounts die with the thread and the host's mounts are never touched, whatever
+// happens. unshare(2) of CLONE_NEWNS gives the calling thread alone a new namespace; the thread
+// is never unlocked, so Go ends it with the goroutine instead of reusing it.
+func inPrivateMounts(t *testing.T, f func() error) {
 	t.Helper()
-	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Fatalf("unshare(1) (util-linux) is needed: %v", err)
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			errc <- err
+			return
+		}
+		errc <- f()
+	}()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
-	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-euc", script).CombinedOutput()
-	if err != nil {
-		t.Fatalf("the script failed: %v\n%s", err, out)
-	}
-	return string(out)
 }
 
 // The upper that the kernel's overlayfs writes (shared whiteouts, its own origin/impure xattrs,
-// an opaque directory) reads as the container saw it: diff lists what was done, and export is
-// exactly what the kernel shows when it merges the same layers.
+// an opaque directory, a rename) reads as the container saw it: diff lists what was done, and
+// export is exactly what the kernel shows when it merges the same layers.
 func TestCh07KernelMadeUpper(t *testing.T) {
 	needRoot(t)
 	dir := t.TempDir()
-	lower, upper := filepath.Join(dir, "lower"), filepath.Join(dir, "upper")
+	lower, upper, work, merged := filepath.Join(dir, "lower"), filepath.Join(dir, "upper"), filepath.Join(dir, "work"), filepath.Join(dir, "merged")
 	build(t, lower, "f etc/passwd root", "f etc/os-release x", "f etc/group g", "f root/.profile P", "f srv/a A", "l bin/sh busybox", "f bin/busybox BB")
-	build(t, upper)
-	for _, d := range []string{"work", "merged"} {
-		build(t, filepath.Join(dir, d))
+	for _, d := range []string{upper, work, merged} {
+		build(t, d)
 	}
-	inPrivateMounts(t, `cd `+dir+`
-mount -t overlay overlay -o lowerdir=lower,upperdir=upper,workdir=work merged
-echo hello > merged/etc/motd
-echo more >> merged/etc/passwd
-rm merged/etc/os-release merged/etc/group
-rm -rf merged/root && mkdir merged/root && echo n > merged/root/note
-mv merged/srv/a merged/srv/b
-umount merged`)
+	inPrivateMounts(t, func() error {
+		if err := unix.Mount("overlay", merged, "overlay", 0, "lowerdir="+lower+",upperdir="+upper+",workdir="+work); err != nil {
+			return err
+		}
+		m := func(p string) string { return filepath.Join(merged, p) }
+		f, err := os.OpenFile(m("etc/passwd"), os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return err
+		}
+		f.WriteString("more\n")
+		f.Close()
+		for _, err := range []error{
+			os.WriteFile(m("etc/motd"), []byte("hello\n"), 0o644),
+			os.Remove(m("etc/os-release")),
+			os.Remove(m("etc/group")),
+			os.RemoveAll(m("root")),
+			os.Mkdir(m("root"), 0o700),
+			os.WriteFile(m("root/note"), []byte("n\n"), 0o600),
+			os.Rename(m("srv/a"), m("srv/b")),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		return unix.Unmount(merged, 0)
+	})
 	got, err := Diff([]string{lower}, upper)
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +104,23 @@ umount merged`)
 		exported = append(exported, strings.TrimSuffix(name, "/"))
 	}
 	sort.Strings(exported)
-	kernel := strings.Fields(inPrivateMounts(t, `cd `+dir+`
-mount -t overlay overlay -o ro,lowerdir=upper:lower merged
-cd merged && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort`))
+	var kernel []string
+	inPrivateMounts(t, func() error {
+		if err := unix.Mount("overlay", merged, "overlay", unix.MS_RDONLY, "lowerdir="+upper+":"+lower); err != nil {
+			return err
+		}
+		err := filepath.WalkDir(merged, func(p string, _ fs.DirEntry, err error) error {
+			if err == nil && p != merged {
+				kernel = append(kernel, strings.TrimPrefix(p, merged+"/"))
+			}
+			return err
+		})
+		sort.Strings(kernel)
+		if err != nil {
+			return err
+		}
+		return unix.Unmount(merged, 0)
+	})
 	if d := cmp.Diff(kernel, exported); d != "" {
 		t.Errorf("export vs the kernel's merged view (-kernel +export):\n%s", d)
 	}
