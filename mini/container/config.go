@@ -13,6 +13,9 @@ import (
 	//mini:begin 05
 	"github.com/minikit/kit/mini/network"
 	//mini:end 05
+	//mini:begin 07
+	"github.com/minikit/kit/mini/volume"
+	//mini:end 07
 )
 
 // Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
@@ -53,8 +56,16 @@ type Config struct {
 	WorkDir string // the command's working directory inside the container, made if missing; / when empty
 	//mini:end 06
 
+	//mini:begin 07
+	ID      string         // the container record's ID: the run directory is the record's, kept between runs
+	Keep    bool           // keep the run directory and its upper layer after the run (chapter 08's build too)
+	Volumes []volume.Mount // -v: host directories and volumes, bind-mounted by the init side
+	Init    bool           // --init: the init process stays as PID 1, reaps orphans, forks the command
+	//mini:end 07
+
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none
+	Signals <-chan os.Signal  `json:"-"` // what the caller caught (see Signals), passed on to the command
 	Stdin   *os.File          `json:"-"`
 	Stdout  *os.File          `json:"-"`
 	Stderr  *os.File          `json:"-"`
@@ -87,4 +98,15 @@ const (
 type initError struct {
 	Status  int    // the exit status: 125, 126 or 127
 	Message string // one line, for the user
+}
+
+// keep says whether the run directory outlives the run. A run of `mini run` leaves nothing
+// behind; from chapter 07 on, a container record keeps its directory from one start to the next.
+func (cfg Config) keep() bool {
+	//mini:begin 07
+	if cfg.ID != "" || cfg.Keep {
+		return true
+	}
+	//mini:end 07
+	return false
 }

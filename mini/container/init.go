@@ -25,6 +25,9 @@ import (
 	//mini:begin 05
 	"github.com/minikit/kit/mini/network"
 	//mini:end 05
+	//mini:begin 07
+	"github.com/minikit/kit/mini/volume"
+	//mini:end 07
 )
 
 // Init is the init side. It runs in the child that startInit started, already inside the new
@@ -106,6 +109,12 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 		return err
 	}
 	//mini:end 05
+	//mini:begin 07
+	// Volumes and host directories (-v), while the host's paths are still in reach.
+	if err := volume.Inside(root, cfg.Volumes, n); err != nil {
+		return err
+	}
+	//mini:end 07
 	//mini:begin 01
 	mode, err := rootfs.Lookup(cfg.Isolation)
 	if err != nil {
@@ -204,6 +213,11 @@ func execCommand(cfg initConfig, n *explain.Narrator) error {
 	if err := closeInheritedFds(); err != nil {
 		return err
 	}
+	//mini:begin 07
+	if cfg.Init {
+		return reap(path, cfg.Args, env, n)
+	}
+	//mini:end 07
 	err = unix.Exec(path, cfg.Args, env)
 	return execError(cfg.Args[0], err)
 }

@@ -25,7 +25,7 @@ const lockFile = "lock"
 // overlay with the container's mount namespace, but the directory stays. The lock is how the
 // next Mini (RemoveStale) and `mini doctor` (Stale) tell such a directory from a live run's.
 // A lock rather than a PID file: a PID is reused, a lock cannot outlive its process.
-func (c *Container) Lock() (*os.File, error) {
+func (c *RunDir) Lock() (*os.File, error) {
 	// The lock is taken on a new name and then renamed into place, so that "lock" is locked
 	// from the moment it exists: no other Mini ever sees it unlocked and calls the run stale.
 	tmp := c.Path(lockFile + ".new")
@@ -59,6 +59,11 @@ func Stale(dir string) ([]string, error) {
 	var stale []string
 	for _, e := range entries {
 		run := filepath.Join(dir, "containers", e.Name())
+		//mini:begin 07
+		if Kept(run) {
+			continue
+		}
+		//mini:end 07
 		f, ok := tryLock(run, unix.LOCK_SH)
 		if ok {
 			f.Close()
@@ -85,6 +90,11 @@ func (r *Root) RemoveStale(n *explain.Narrator, first func(run string) error) ([
 	var errs []error
 	for _, e := range entries {
 		run := filepath.Join(r.Dir, "containers", e.Name())
+		//mini:begin 07
+		if Kept(run) {
+			continue
+		}
+		//mini:end 07
 		f, ok := tryLock(run, unix.LOCK_EX)
 		if !ok {
 			continue
@@ -118,3 +128,19 @@ func tryLock(run string, how int) (f *os.File, ok bool) {
 	}
 	return f, true
 }
+
+//mini:begin 07
+
+// RecordFile, in a run directory, is the container record of chapter 07's engine: a container
+// that outlives its runs (created, started, stopped, started again, removed by `mini rm`).
+const RecordFile = "config.json"
+
+// Kept says whether a run directory belongs to a container record. Such a directory is never
+// stale, whether its monitor runs or not: an exited container keeps its upper layer until
+// `mini rm`, and its record says what rm must undo.
+func Kept(run string) bool {
+	_, err := os.Stat(filepath.Join(run, RecordFile))
+	return err == nil
+}
+
+//mini:end 07

@@ -38,14 +38,15 @@ func Open(dir string) (*Root, error) {
 	return &Root{Dir: abs}, nil
 }
 
-// Container is one run's directory: <root>/containers/<id>.
-type Container struct {
+// RunDir is one run's directory: <root>/containers/<id>. It holds what the host side made
+// for the run (the overlay's upper layer, the lock); chapter 07's container record lives in it too.
+type RunDir struct {
 	ID  string
 	Dir string
 }
 
-// NewContainer gives a new run an ID and its directory.
-func (r *Root) NewContainer() (*Container, error) {
+// NewRun gives a new run an ID and its directory.
+func (r *Root) NewRun() (*RunDir, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -55,16 +56,39 @@ func (r *Root) NewContainer() (*Container, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}
-	return &Container{ID: id, Dir: dir}, nil
+	return &RunDir{ID: id, Dir: dir}, nil
 }
 
+//mini:begin 07
+
+// NewRunID makes the run directory of a container record, with the record's own ID (chapter
+// 07's engine uses Docker's 64 hex digits). An existing directory is an error, as in NewRun.
+func (r *Root) NewRunID(id string) (*RunDir, error) {
+	dir := filepath.Join(r.Dir, "containers", id)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create container directory: %w", err)
+	}
+	return &RunDir{ID: id, Dir: dir}, nil
+}
+
+// OpenRun returns the existing run directory of the container id.
+func (r *Root) OpenRun(id string) (*RunDir, error) {
+	dir := filepath.Join(r.Dir, "containers", id)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("container directory: %w", err)
+	}
+	return &RunDir{ID: id, Dir: dir}, nil
+}
+
+//mini:end 07
+
 // Path returns a path inside the container's directory.
-func (c *Container) Path(elem ...string) string {
+func (c *RunDir) Path(elem ...string) string {
 	return filepath.Join(append([]string{c.Dir}, elem...)...)
 }
 
 // Remove deletes the container's directory and everything in it.
-func (c *Container) Remove() error {
+func (c *RunDir) Remove() error {
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove container directory %s: %w", c.Dir, err)
 	}

@@ -22,53 +22,126 @@ import (
 
 // Run starts cfg.Args in a container, waits for it to end, and returns the status mini should
 // exit with. An error means Mini itself (or the init side) failed; Status(err) gives its status.
+//
+// Run is the whole lifecycle in one call, the four steps runc has: create (everything up to
+// the init process waiting for its go signal), start, wait, delete. Chapter 07's monitor calls
+// them one by one; `mini run` in the foreground needs nothing more than this.
 func Run(cfg Config) (status int, err error) {
-	n := cfg.Explain
-	_, _, stderr := cfg.stdio()
-	// Signals are caught from here until the teardown is over (this defer runs last).
-	signals := catchSignals(stderr)
-	defer signals.stop()
-	var undo undoStack
+	c, err := Create(cfg)
+	if err != nil {
+		return Status(err), err
+	}
 	// Teardown runs whether the command ran or the start failed half-way.
 	defer func() {
-		if uerr := undo.run(); uerr != nil {
-			err = errors.Join(err, fmt.Errorf("clean up: %w", uerr))
+		if derr := c.Delete(); derr != nil {
+			err = errors.Join(err, derr)
 			if status == 0 {
 				status = StatusEngineError
 			}
 		}
 	}()
+	if err := c.Start(); err != nil {
+		return Status(err), err
+	}
+	return c.Wait()
+}
+
+// Instance is one run of a container: created, started, waited for, deleted. Everything Create
+// set up is on its undo stack, so Delete undoes exactly that, newest first.
+type Instance struct {
+	cfg     Config
+	n       *explain.Narrator
+	stderr  *os.File
+	dir     *state.RunDir
+	undo    undoStack
+	signals *forwarder
+	p       *initProcess
+}
+
+// ID is the run's ID: its directory's name, its cgroup's, its default hostname.
+func (c *Instance) ID() string { return c.dir.ID }
+
+// PID is the init process's PID, as the host sees it (0 before Create has started it).
+func (c *Instance) PID() int {
+	if c.p == nil || c.p.cmd.Process == nil {
+		return 0
+	}
+	return c.p.pid()
+}
+
+// Create does everything up to the init process waiting for its go signal: the run's
+// directory, the mechanisms the host side sets up from outside, and the init process itself,
+// blocked reading its config pipe. If any step fails, what the steps before it did is undone.
+func Create(cfg Config) (c *Instance, err error) {
+	n := cfg.Explain
+	_, _, stderr := cfg.stdio()
+	c = &Instance{cfg: cfg, n: n, stderr: stderr}
+	// Signals that the caller passes on (cfg.Signals) are forwarded from now until Delete:
+	// one that comes before the command exists is held, and passed on when it does.
+	c.signals = forward(cfg.Signals, stderr)
+	defer func() {
+		if err != nil {
+			err = &StatusError{Status: Status(err), Err: errors.Join(err, c.Delete())}
+			c = nil
+		}
+	}()
 
 	if len(cfg.Args) == 0 {
-		return StatusEngineError, errors.New("no command given")
+		return c, errors.New("no command given")
 	}
 	root, err := state.Open(cfg.StateRoot)
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
-	c, err := root.NewContainer()
-	if err != nil {
-		return StatusEngineError, err
+	if c.dir, err = runDir(root, cfg); err != nil {
+		return c, err
 	}
-	undo.push(c.Remove)
-	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
+	if !cfg.keep() {
+		c.undo.push(c.dir.Remove)
+	}
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.dir.Dir), "new container %s, its state in %s", c.dir.ID, c.dir.Dir)
 
-	p, err := startInit(cfg, signals)
+	p, err := startInit(c.cfg, c.signals)
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
+	c.p = p
 	// If anything below fails, the init process must not outlive the run.
-	undo.push(p.kill)
+	c.undo.push(p.kill)
 
-	if err := p.start(initConfig{Config: cfg, ID: c.ID, Explain: n.Enabled(), Color: n.Color()}); err != nil {
-		return Status(err), err
-	}
-	status, err = p.wait()
+	return c, nil
+}
+
+// Start tells the init process to go on: it finishes the set-up from inside and execs the
+// command. Start returns once the command runs, or with the init side's error.
+func (c *Instance) Start() error {
+	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+}
+
+// Wait waits for the command to end and returns the status mini should exit with.
+func (c *Instance) Wait() (int, error) {
+	status, err := c.p.wait()
 	if err != nil {
 		return StatusEngineError, err
 	}
 
 	return status, nil
+}
+
+// Delete undoes everything Create did, newest first, and stops forwarding signals. A failing
+// teardown does not stop the others; their errors come back joined.
+func (c *Instance) Delete() error {
+	err := c.undo.run()
+	c.signals.stop()
+	if err != nil {
+		return fmt.Errorf("clean up: %w", err)
+	}
+	return nil
+}
+
+// runDir makes the run's directory, named by a new ID.
+func runDir(root *state.Root, cfg Config) (*state.RunDir, error) {
+	return root.NewRun()
 }
 
 // stdio returns the three files the command's stdin, stdout and stderr are taken from.

@@ -40,14 +40,15 @@ func Open(dir string) (*Root, error) {
 	return &Root{Dir: abs}, nil
 }
 
-// Container is one run's directory: <root>/containers/<id>.
-type Container struct {
+// RunDir is one run's directory: <root>/containers/<id>. It holds what the host side made
+// for the run (the overlay's upper layer, the lock); chapter 07's container record lives in it too.
+type RunDir struct {
 	ID  string
 	Dir string
 }
 
-// NewContainer gives a new run an ID and its directory.
-func (r *Root) NewContainer() (*Container, error) {
+// NewRun gives a new run an ID and its directory.
+func (r *Root) NewRun() (*RunDir, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -57,16 +58,16 @@ func (r *Root) NewContainer() (*Container, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}
-	return &Container{ID: id, Dir: dir}, nil
+	return &RunDir{ID: id, Dir: dir}, nil
 }
 
 // Path returns a path inside the container's directory.
-func (c *Container) Path(elem ...string) string {
+func (c *RunDir) Path(elem ...string) string {
 	return filepath.Join(append([]string{c.Dir}, elem...)...)
 }
 
 // Remove deletes the container's directory and everything in it.
-func (c *Container) Remove() error {
+func (c *RunDir) Remove() error {
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove container directory %s: %w", c.Dir, err)
 	}

@@ -28,6 +28,7 @@ type Config struct {
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none
+	Signals <-chan os.Signal  `json:"-"` // what the caller caught (see Signals), passed on to the command
 	Stdin   *os.File          `json:"-"`
 	Stdout  *os.File          `json:"-"`
 	Stderr  *os.File          `json:"-"`
@@ -60,4 +61,10 @@ const (
 type initError struct {
 	Status  int    // the exit status: 125, 126 or 127
 	Message string // one line, for the user
+}
+
+// keep says whether the run directory outlives the run. A run of `mini run` leaves nothing
+// behind; from chapter 07 on, a container record keeps its directory from one start to the next.
+func (cfg Config) keep() bool {
+	return false
 }

@@ -25,7 +25,7 @@ const lockFile = "lock"
 // overlay with the container's mount namespace, but the directory stays. The lock is how the
 // next Mini (RemoveStale) and `mini doctor` (Stale) tell such a directory from a live run's.
 // A lock rather than a PID file: a PID is reused, a lock cannot outlive its process.
-func (c *Container) Lock() (*os.File, error) {
+func (c *RunDir) Lock() (*os.File, error) {
 	// The lock is taken on a new name and then renamed into place, so that "lock" is locked
 	// from the moment it exists: no other Mini ever sees it unlocked and calls the run stale.
 	tmp := c.Path(lockFile + ".new")

@@ -13,11 +13,11 @@ func TestCh00ContainerDirectories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := root.NewContainer()
+	a, err := root.NewRun()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := root.NewContainer()
+	b, _ := root.NewRun()
 	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(a.ID) || a.ID == b.ID {
 		t.Errorf("want two different 12-hex-digit IDs, got %q and %q", a.ID, b.ID)
 	}

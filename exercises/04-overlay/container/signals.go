@@ -5,26 +5,34 @@ package container
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"sync"
 	"syscall"
 )
 
-// forwarder catches the signals Mini receives for the whole run and passes them on to the
-// container's init process once there is one, so that `kill <mini>` or ^C reaches the command.
+// Signals are the signals the command should catch (signal.Notify) for the whole run and hand to
+// Config.Signals, so that `kill <mini>` or ^C reaches the container's command.
 //
-// It catches from the very start of the run until the teardown is over: a ^C while Mini sets
-// up or tears down must not kill Mini half-way (its default action would), or the cgroup, the
-// overlay directories and the network would stay behind. A signal that comes before the command
-// starts is passed on as soon as it does.
+// The library does not catch them itself: signals belong to the whole process, and only the
+// program that owns it (the `mini run` command, chapter 07's monitor) knows what they mean
+// there. It should catch them from before Create until Delete is over: a ^C while Mini sets up
+// or tears down must not kill Mini half-way (its default action would), or the cgroup, the
+// overlay directories and the network would stay behind.
+var Signals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+
+// forwarder passes the signals of Config.Signals on to the container's init process once there
+// is one. A signal that comes before the command starts is passed on as soon as it does.
 type forwarder struct {
-	ch      chan os.Signal
+	ch      <-chan os.Signal
+	done    chan struct{}
 	stderr  *os.File
 	mu      sync.Mutex
 	proc    *os.Process
 	term    *terminal
 	pending []os.Signal
 	once    sync.Once
+	// interrupts counts the ^Cs passed on: the third kills the container
+	interrupts int
 }
 
 // interruptsBeforeKill is how many ^C it takes before Mini kills the container itself. From
@@ -32,12 +40,13 @@ type forwarder struct {
 // any signal it has no handler for (pid_namespaces(7)): `sleep 100` ignores SIGINT there.
 const interruptsBeforeKill = 3
 
-// catchSignals starts catching. Call stop when the run is over.
-func catchSignals(stderr *os.File) *forwarder {
-	f := &forwarder{ch: make(chan os.Signal, 8), stderr: stderr}
-	signal.Notify(f.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
-	go f.loop()
+// forward starts forwarding what arrives on ch (nil: nothing to forward). Call stop when the
+// run is over.
+func forward(ch <-chan os.Signal, stderr *os.File) *forwarder {
+	f := &forwarder{ch: ch, done: make(chan struct{}), stderr: stderr}
+	if ch != nil {
+		go f.loop()
+	}
 	return f
 }
 
@@ -49,43 +58,49 @@ func (f *forwarder) attach(proc *os.Process, term *terminal) {
 	f.pending = nil
 	f.mu.Unlock()
 	for _, sig := range pending {
-		f.ch <- sig
+		f.deliver(sig)
 	}
 }
 
 func (f *forwarder) loop() {
-	interrupts := 0
-	for sig := range f.ch {
-		f.mu.Lock()
-		proc, term := f.proc, f.term
-		if proc == nil {
-			f.pending = append(f.pending, sig)
-		}
-		f.mu.Unlock()
-		switch {
-		case proc == nil:
-			continue
-		case sig == syscall.SIGWINCH:
-			term.resize()
-		case sig == syscall.SIGINT && interrupts+1 == interruptsBeforeKill:
-			interrupts++
-			fmt.Fprintf(f.stderr, "mini: %d interrupts: killing the container (PID 1 ignores signals it has no handler for)\n", interrupts)
-			proc.Kill()
-		default:
-			if sig == syscall.SIGINT {
-				interrupts++
-			}
-			// After the command has ended this fails ("process already finished"), harmlessly:
-			// the signal came during the teardown, which goes on.
-			proc.Signal(sig)
+	for {
+		select {
+		case sig := <-f.ch:
+			f.deliver(sig)
+		case <-f.done:
+			return
 		}
 	}
 }
 
-// stop ends catching; Mini's own default handling of the signals comes back.
+// deliver passes one signal on, or holds it until there is a process to pass it to.
+func (f *forwarder) deliver(sig os.Signal) {
+	f.mu.Lock()
+	proc, term := f.proc, f.term
+	if proc == nil {
+		f.pending = append(f.pending, sig)
+		f.mu.Unlock()
+		return
+	}
+	if sig == syscall.SIGINT {
+		f.interrupts++
+	}
+	interrupts := f.interrupts
+	f.mu.Unlock()
+	switch {
+	case sig == syscall.SIGWINCH:
+		term.resize()
+	case sig == syscall.SIGINT && interrupts == interruptsBeforeKill:
+		fmt.Fprintf(f.stderr, "mini: %d interrupts: killing the container (PID 1 ignores signals it has no handler for)\n", interrupts)
+		proc.Kill()
+	default:
+		// After the command has ended this fails ("process already finished"), harmlessly:
+		// the signal came during the teardown, which goes on.
+		proc.Signal(sig)
+	}
+}
+
+// stop ends forwarding. The caller stops catching (signal.Stop) after Delete.
 func (f *forwarder) stop() {
-	f.once.Do(func() {
-		signal.Stop(f.ch)
-		close(f.ch)
-	})
+	f.once.Do(func() { close(f.done) })
 }

@@ -13,19 +13,19 @@ func TestCh04StaleRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live, _ := root.NewContainer()
+	live, _ := root.NewRun()
 	lock, err := live.Lock()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Close()
-	dead, _ := root.NewContainer()
+	dead, _ := root.NewRun()
 	deadLock, err := dead.Lock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadLock.Close()                   // as when its Mini was killed
-	starting, _ := root.NewContainer() // no lock yet: not judged
+	deadLock.Close()             // as when its Mini was killed
+	starting, _ := root.NewRun() // no lock yet: not judged
 
 	stale, err := Stale(root.Dir)
 	if err != nil || len(stale) != 1 || stale[0] != dead.Dir {
@@ -50,7 +50,7 @@ func TestCh04StaleRuns(t *testing.T) {
 	if err != nil || len(removed) != 1 || removed[0] != dead.Dir || len(first) != 1 {
 		t.Fatalf("RemoveStale = %v, %v (first ran for %v); want only %s", removed, err, first, dead.Dir)
 	}
-	for _, c := range []*Container{live, starting} {
+	for _, c := range []*RunDir{live, starting} {
 		if _, err := os.Stat(c.Dir); err != nil {
 			t.Errorf("%s was removed: %v", c.Dir, err)
 		}

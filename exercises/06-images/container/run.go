@@ -27,29 +27,78 @@ import (
 
 // Run starts cfg.Args in a container, waits for it to end, and returns the status mini should
 // exit with. An error means Mini itself (or the init side) failed; Status(err) gives its status.
+//
+// Run is the whole lifecycle in one call, the four steps runc has: create (everything up to
+// the init process waiting for its go signal), start, wait, delete. Chapter 07's monitor calls
+// them one by one; `mini run` in the foreground needs nothing more than this.
 func Run(cfg Config) (status int, err error) {
-	n := cfg.Explain
-	_, _, stderr := cfg.stdio()
-	// Signals are caught from here until the teardown is over (this defer runs last).
-	signals := catchSignals(stderr)
-	defer signals.stop()
-	var undo undoStack
+	c, err := Create(cfg)
+	if err != nil {
+		return Status(err), err
+	}
 	// Teardown runs whether the command ran or the start failed half-way.
 	defer func() {
-		if uerr := undo.run(); uerr != nil {
-			err = errors.Join(err, fmt.Errorf("clean up: %w", uerr))
+		if derr := c.Delete(); derr != nil {
+			err = errors.Join(err, derr)
 			if status == 0 {
 				status = StatusEngineError
 			}
 		}
 	}()
+	if err := c.Start(); err != nil {
+		return Status(err), err
+	}
+	return c.Wait()
+}
+
+// Instance is one run of a container: created, started, waited for, deleted. Everything Create
+// set up is on its undo stack, so Delete undoes exactly that, newest first.
+type Instance struct {
+	cfg     Config
+	n       *explain.Narrator
+	stderr  *os.File
+	dir     *state.RunDir
+	undo    undoStack
+	signals *forwarder
+	p       *initProcess
+	group   cgroup.Group
+	att     *network.Attachment
+}
+
+// ID is the run's ID: its directory's name, its cgroup's, its default hostname.
+func (c *Instance) ID() string { return c.dir.ID }
+
+// PID is the init process's PID, as the host sees it (0 before Create has started it).
+func (c *Instance) PID() int {
+	if c.p == nil || c.p.cmd.Process == nil {
+		return 0
+	}
+	return c.p.pid()
+}
+
+// Create does everything up to the init process waiting for its go signal: the run's
+// directory, the mechanisms the host side sets up from outside, and the init process itself,
+// blocked reading its config pipe. If any step fails, what the steps before it did is undone.
+func Create(cfg Config) (c *Instance, err error) {
+	n := cfg.Explain
+	_, _, stderr := cfg.stdio()
+	c = &Instance{cfg: cfg, n: n, stderr: stderr}
+	// Signals that the caller passes on (cfg.Signals) are forwarded from now until Delete:
+	// one that comes before the command exists is held, and passed on when it does.
+	c.signals = forward(cfg.Signals, stderr)
+	defer func() {
+		if err != nil {
+			err = &StatusError{Status: Status(err), Err: errors.Join(err, c.Delete())}
+			c = nil
+		}
+	}()
 
 	if len(cfg.Args) == 0 {
-		return StatusEngineError, errors.New("no command given")
+		return c, errors.New("no command given")
 	}
 	root, err := state.Open(cfg.StateRoot)
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
 	// A Mini killed with SIGKILL ran no teardown: its run directory, with the container's upper
 	// layer, is still here (nothing is mounted: the overlay died with the container's mount
@@ -60,22 +109,25 @@ func Run(cfg Config) (status int, err error) {
 		fmt.Fprintf(stderr, "mini: warning: could not clean up after a killed run (the next run tries again): %s\n",
 			strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	c, err := root.NewContainer()
-	if err != nil {
-		return StatusEngineError, err
+	if c.dir, err = runDir(root, cfg); err != nil {
+		return c, err
 	}
-	undo.push(c.Remove)
-	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.Dir), "new container %s, its state in %s", c.ID, c.Dir)
+	if !cfg.keep() {
+		c.undo.push(c.dir.Remove)
+	}
+	n.Stepf(explain.Process, explain.Sh("mkdir -p "+c.dir.Dir), "new container %s, its state in %s", c.dir.ID, c.dir.Dir)
 
-	// The lock says "this run is alive" for as long as Mini is (see state.Container.Lock).
-	lock, err := c.Lock()
+	// The lock says "this run is alive" for as long as Mini is (see state.RunDir.Lock).
+	lock, err := c.dir.Lock()
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
-	undo.push(lock.Close)
+	c.undo.push(lock.Close)
 	// The directory goes while the lock is still held (undo runs newest first): unlocked for a
 	// moment, it would look stale to another Mini, which could sweep it away under us.
-	undo.push(c.Remove)
+	if !cfg.keep() {
+		c.undo.push(c.dir.Remove)
+	}
 	// The root is an overlay: the shared read-only layers below, an upper of this container's
 	// own above. The host side only makes the directories. The init side mounts the overlay,
 	// inside the container's mount namespace: the kernel unmounts it when the container's last
@@ -84,74 +136,107 @@ func Run(cfg Config) (status int, err error) {
 	if len(lower) == 0 {
 		lower = []string{cfg.Rootfs}
 	}
-	cfg.Overlay, err = overlay.Create(c.Dir, lower, cfg.ReadOnly, n)
+	c.cfg.Overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
-	undo.push(func() error { return cfg.Overlay.Remove(n) })
+	if !cfg.keep() {
+		c.undo.push(func() error { return c.cfg.Overlay.Remove(n) })
+	}
 
-	if cfg.Hostname == "" {
-		cfg.Hostname = c.ID
+	if c.cfg.Hostname == "" {
+		c.cfg.Hostname = c.dir.ID
 	}
 
 	// The group and its limits exist before the command does: the init process is moved into the
 	// group before it is told to go on, so not one instruction of the command runs unlimited.
-	group, err := cgroup.New(cgroup.Options{Parent: cfg.CgroupParent, Name: c.ID, Explain: n})
+	group, err := cgroup.New(cgroup.Options{Parent: cfg.CgroupParent, Name: c.dir.ID, Explain: n})
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
-	undo.push(group.Destroy)
+	c.group = group
+	c.undo.push(group.Destroy)
 	// Written down, so that whoever sweeps up after a killed Mini finds the group whatever
 	// --cgroup-parent it runs with itself.
-	if err := os.WriteFile(c.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
-		return StatusEngineError, fmt.Errorf("record the run's cgroup parent: %w", err)
+	if err := os.WriteFile(c.dir.Path(cgroupParentFile), []byte(cgroupParent(cfg.CgroupParent)+"\n"), 0o644); err != nil {
+		return c, fmt.Errorf("record the run's cgroup parent: %w", err)
 	}
 	if err := group.Set(cfg.Resources); err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
 
-	p, err := startInit(cfg, signals)
+	p, err := startInit(c.cfg, c.signals)
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
+	c.p = p
 	// If anything below fails, the init process must not outlive the run.
-	undo.push(p.kill)
+	c.undo.push(p.kill)
 
 	if err := group.Add(p.pid()); err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
 
 	// The network is set up from outside, now: the init process exists (its PID names the
 	// network namespace that gets eth0) and has not been told to go yet, so the command starts
 	// with its network ready.
-	att, err := network.Attach(network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.ID,
-		PID: p.pid(), Hostname: cfg.Hostname, Explain: n})
+	att, err := network.Attach(network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.dir.ID,
+		PID: p.pid(), Hostname: c.cfg.Hostname, Explain: n})
 	if err != nil {
-		return StatusEngineError, err
+		return c, err
 	}
+	c.att = att
 	// By the time the undo runs, the command has usually exited (ProcessState is set): the
 	// kernel then frees the veth with the network namespace, and Detach need not delete it.
-	undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
-	cfg.Network.Files = att.Files
+	c.undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
+	c.cfg.Network.Files = att.Files
+	return c, nil
+}
 
-	if err := p.start(initConfig{Config: cfg, ID: c.ID, Explain: n.Enabled(), Color: n.Color()}); err != nil {
-		return Status(err), err
-	}
-	status, err = p.wait()
+// Start tells the init process to go on: it finishes the set-up from inside and execs the
+// command. Start returns once the command runs, or with the init side's error.
+func (c *Instance) Start() error {
+	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+}
+
+// Wait waits for the command to end and returns the status mini should exit with.
+func (c *Instance) Wait() (int, error) {
+	status, err := c.p.wait()
 	if err != nil {
 		return StatusEngineError, err
 	}
 
-	if cfg.Resources.Memory == 0 {
+	if c.cfg.Resources.Memory == 0 {
 		return status, nil // no limit of Mini's: an OOM kill would be the host's, not ours to report
 	}
-	if oom, err := group.OOMKilled(); err != nil {
+	if oom, err := c.group.OOMKilled(); err != nil {
 		return StatusEngineError, err
 	} else if oom {
-		fmt.Fprintf(stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
-			cgroup.FormatBytes(cfg.Resources.Memory), oomVictim(status))
+		fmt.Fprintf(c.stderr, "mini: the container hit its memory limit (%s): the kernel's OOM killer killed %s\n",
+			cgroup.FormatBytes(c.cfg.Resources.Memory), oomVictim(status))
 	}
 	return status, nil
+}
+
+// Delete undoes everything Create did, newest first, and stops forwarding signals. A failing
+// teardown does not stop the others; their errors come back joined.
+func (c *Instance) Delete() error {
+	err := c.undo.run()
+	c.signals.stop()
+	if err != nil {
+		return fmt.Errorf("clean up: %w", err)
+	}
+	return nil
+}
+
+// runDir makes the run's directory, named by a new ID.
+func runDir(root *state.Root, cfg Config) (*state.RunDir, error) {
+	return root.NewRun()
+}
+
+// makeOverlay makes the run's overlay directories, or finds them again for a kept run.
+func makeOverlay(dir string, lower []string, cfg Config, n *explain.Narrator) (overlay.Dirs, error) {
+	return overlay.Create(dir, lower, cfg.ReadOnly, n)
 }
 
 // removeStale removes what runs whose Mini was killed left behind: their cgroups first (named

@@ -32,6 +32,13 @@ func main() {
 		runtime.LockOSThread()
 		os.Exit(container.Init())
 	}
+	//mini:begin 07
+	// The exec helper (container.Exec): the same binary, joining a running container.
+	if len(os.Args) > 1 && os.Args[1] == "exec-init" {
+		runtime.LockOSThread()
+		os.Exit(container.ExecInit())
+	}
+	//mini:end 07
 	// Mini's stderr may be a pipe that its reader closes early (`mini run --explain ... 2>&1 |
 	// head`). A Go program that writes to a closed stdout or stderr dies of SIGPIPE by default:
 	// in the middle of a set-up or a teardown, leaving the bridge, the rules and the run
@@ -69,6 +76,11 @@ func newApp() *cli.App {
 			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
 			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			//mini:end 06
+			//mini:begin 07
+			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
+			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
+			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(),
+			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -10,6 +10,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/mini/image"
+	//mini:begin 07
+	"strings"
+
+	"github.com/minikit/kit/mini/engine"
+	//mini:end 07
 )
 
 // rmiCommand is `mini rmi` (and `mini image rm`): untag, and delete what no name is left on.
@@ -35,6 +40,12 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
+				//mini:begin 07
+				if err := imageInUse(c, s, name); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				//mini:end 07
 				r, err := s.Remove(name, image.RemoveOptions{Force: c.Bool("force")})
 				if err != nil {
 					errs = append(errs, err)
@@ -51,6 +62,38 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 		},
 	}
 }
+
+//mini:begin 07
+
+// imageInUse refuses to delete an image a container was made from, running or not: the
+// container's root is an overlay whose lower layers are the image's unpacked layers, and
+// deleting them would pull the floor from under it. Untagging one of several names is fine.
+func imageInUse(c *cli.Context, s *image.Store, name string) error {
+	img, err := s.Resolve(name)
+	if err != nil {
+		return nil // Remove says what is wrong with the name
+	}
+	if len(img.Refs) > 1 && !strings.HasPrefix(img.ID.Encoded(), name) && !strings.HasPrefix(img.ID.String(), name) {
+		return nil // only a name goes; the image stays
+	}
+	e, err := engine.Open(c.String("root"))
+	if err != nil {
+		return err
+	}
+	cs, err := e.List()
+	if err != nil {
+		return err
+	}
+	for _, ctr := range cs {
+		if ctr.ImageID == img.ID.String() {
+			return fmt.Errorf("cannot remove image %s: container %s (%s) uses it: remove the container first (mini rm %s)",
+				name, ctr.Name, engine.ShortID(ctr.ID), ctr.Name)
+		}
+	}
+	return nil
+}
+
+//mini:end 07
 
 // tagCommand is `mini tag` (and `mini image tag`): one more name for an image.
 func tagCommand(name string, aliases ...string) *cli.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"os/signal"
 
 	"github.com/urfave/cli/v2"
 
@@ -22,6 +23,9 @@ import (
 	//mini:begin 05
 	"github.com/minikit/kit/mini/network"
 	//mini:end 05
+	//mini:begin 07
+	"github.com/minikit/kit/mini/engine"
+	//mini:end 07
 )
 
 func runCommand() *cli.Command {
@@ -56,6 +60,9 @@ func runCommand() *cli.Command {
 	//mini:begin 06
 	argsUsage = "IMAGE [COMMAND [ARG...]]  or  --rootfs DIR [--] COMMAND [ARG...]"
 	//mini:end 06
+	//mini:begin 07
+	flags = append(append(flags, engineFlags()...), runFlags()...)
+	//mini:end 07
 	return &cli.Command{
 		Name:                   "run",
 		Usage:                  "run a command in a new container",
@@ -70,11 +77,38 @@ func runCommand() *cli.Command {
 // run is `mini run`: read the flags into a container.Config, run it, and exit with the
 // command's status.
 func run(c *cli.Context) error {
+	//mini:begin 07
+	// A container that is to outlive this command (-d), or be found again by name, gets a
+	// record and a monitor. Without them `mini run` is chapter 00's: Mini is the parent.
+	if c.Bool("detach") || c.String("name") != "" || c.String("restart") != "no" {
+		return runRecord(c)
+	}
+	//mini:end 07
 	cfg, err := config(c)
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	// Signals belong to the process, so the command catches them, from before the set-up
+	// until the teardown is over, and the library passes them on to the container.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, container.Signals...)
+	defer signal.Stop(sigs)
+	cfg.Signals = sigs
+	//mini:begin 07
+	if err := applyEngineFlags(c, &cfg); err != nil {
+		return &container.StatusError{Status: container.StatusEngineError, Err: err}
+	}
+	//mini:end 07
 	status, err := container.Run(cfg)
+	//mini:begin 07
+	// No record keeps them: a foreground run's anonymous volumes go with it, as with --rm.
+	if verr := engine.RemoveAnonymousVolumes(c.String("root"), cfg.Volumes); verr != nil {
+		err = errors.Join(err, verr)
+		if status == 0 {
+			status = container.StatusEngineError
+		}
+	}
+	//mini:end 07
 	if err != nil {
 		return &container.StatusError{Status: status, Err: err}
 	}
@@ -109,12 +143,27 @@ func config(c *cli.Context) (container.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		//mini:begin 07
+		if c.IsSet("entrypoint") {
+			// --entrypoint replaces the image's, and the image's Cmd with it (as Docker does).
+			img.Config.Config.Entrypoint, img.Config.Config.Cmd = nil, nil
+			if ep := c.String("entrypoint"); ep != "" {
+				img.Config.Config.Entrypoint = []string{ep}
+			}
+		}
+		//mini:end 07
 		if err := applyImage(&cfg, img, c.Args().Tail()); err != nil {
 			return cfg, err
 		}
 		dir = cfg.Lower[0] // the top layer: what chroot mode, and the checks below, look at
 	}
 	//mini:end 06
+	//mini:begin 07
+	if ep := c.String("entrypoint"); ep != "" && !imageMode(c) {
+		cfg.Args = append([]string{ep}, cfg.Args...)
+	}
+	cfg.Init = c.Bool("init")
+	//mini:end 07
 	if len(cfg.Args) == 0 {
 		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}

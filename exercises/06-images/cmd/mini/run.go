@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"os"
+	"os/signal"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,6 +55,12 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	// Signals belong to the process, so the command catches them, from before the set-up
+	// until the teardown is over, and the library passes them on to the container.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, container.Signals...)
+	defer signal.Stop(sigs)
+	cfg.Signals = sigs
 	status, err := container.Run(cfg)
 	if err != nil {
 		return &container.StatusError{Status: status, Err: err}

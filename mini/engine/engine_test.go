@@ -1,0 +1,173 @@
+//mini:chapter 07
+
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+)
+
+func TestCh07ParseRestart(t *testing.T) {
+	good := map[string]RestartPolicy{
+		"": {Name: "no"}, "no": {Name: "no"}, "always": {Name: "always"},
+		"unless-stopped": {Name: "unless-stopped"}, "on-failure": {Name: "on-failure"},
+		"on-failure:3": {Name: "on-failure", MaxRetries: 3},
+	}
+	for in, want := range good {
+		got, err := ParseRestart(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRestart(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"sometimes", "on-failure:x", "on-failure:-1", "always:3"} {
+		if _, err := ParseRestart(bad); err == nil || !strings.Contains(err.Error(), "--restart") {
+			t.Errorf("ParseRestart(%q): want an error naming --restart, got %v", bad, err)
+		}
+	}
+}
+
+func TestCh07RestartDecision(t *testing.T) {
+	cases := []struct {
+		policy            RestartPolicy
+		status, restarts  int
+		stopped, restartt bool
+	}{
+		{RestartPolicy{Name: "no"}, 1, 0, false, false},
+		{RestartPolicy{Name: "always"}, 0, 5, false, true},
+		{RestartPolicy{Name: "always"}, 0, 5, true, false}, // mini stop means stop
+		{RestartPolicy{Name: "on-failure"}, 0, 0, false, false},
+		{RestartPolicy{Name: "on-failure"}, 2, 100, false, true},
+		{RestartPolicy{Name: "on-failure", MaxRetries: 2}, 2, 1, false, true},
+		{RestartPolicy{Name: "on-failure", MaxRetries: 2}, 2, 2, false, false},
+	}
+	for _, c := range cases {
+		if got := c.policy.again(c.status, c.restarts, c.stopped); got != c.restartt {
+			t.Errorf("%+v.again(%d, %d, %v) = %v", c.policy, c.status, c.restarts, c.stopped, got)
+		}
+	}
+}
+
+func TestCh07ParseSignal(t *testing.T) {
+	for in, want := range map[string]unix.Signal{"KILL": unix.SIGKILL, "SIGTERM": unix.SIGTERM, "hup": unix.SIGHUP, "9": unix.SIGKILL} {
+		if got, err := ParseSignal(in); err != nil || got != want {
+			t.Errorf("ParseSignal(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "NOPE", "0", "99"} {
+		if _, err := ParseSignal(bad); err == nil {
+			t.Errorf("ParseSignal(%q): want an error", bad)
+		}
+	}
+}
+
+// Records are found by name, by full ID and by a unique prefix; names are unique.
+func TestCh07Records(t *testing.T) {
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Create(Record{Name: "web", Image: "busybox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.ID) != 64 || a.State.Status != Created {
+		t.Fatalf("new record: ID %q, status %q", a.ID, a.State.Status)
+	}
+	if _, err := e.Create(Record{Name: "web"}); err == nil || !strings.Contains(err.Error(), "already in use") {
+		t.Errorf("a second web: want already in use, got %v", err)
+	}
+	if _, err := e.Create(Record{Name: "-bad"}); err == nil || !strings.Contains(err.Error(), "invalid container name") {
+		t.Errorf("name -bad: want invalid container name, got %v", err)
+	}
+	b, err := e.Create(Record{}) // a random name
+	if err != nil || !strings.Contains(b.Name, "_") {
+		t.Fatalf("random name: %q, %v", b.Name, err)
+	}
+	for _, ref := range []string{"web", a.ID, a.ID[:12], "/web"} {
+		if got, err := e.Lookup(ref); err != nil || got.ID != a.ID {
+			t.Errorf("Lookup(%q) = %v, %v; want %s", ref, got, err, a.ID)
+		}
+	}
+	var nf *NotFoundError
+	if _, err := e.Lookup("nosuch"); !errors.As(err, &nf) {
+		t.Errorf("Lookup(nosuch): want a NotFoundError, got %v", err)
+	}
+	if err := e.Rename(b, "web"); err == nil {
+		t.Error("rename to a taken name: want an error")
+	}
+	if err := e.Rename(b, "db"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range list {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"db", "web"}, names); diff != "" {
+		t.Errorf("List, newest first (-want +got):\n%s", diff)
+	}
+	// A record whose monitor is gone is not running, whatever its state file says.
+	b.State.Status, b.State.PID = Running, 42
+	if err := b.saveState(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.Lookup("db")
+	if err != nil || again.State.Status != Exited || again.State.ExitCode != 137 {
+		t.Errorf("a running record without a monitor: %+v, %v; want exited 137", again.State, err)
+	}
+	if err := e.Remove(again, RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(again.Dir()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after Remove, %s: %v", again.Dir(), err)
+	}
+}
+
+// Logs are Docker's json-file lines; --tail and -t work on them.
+func TestCh07Logs(t *testing.T) {
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Create(Record{Name: "log"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(c.Path(logFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := logWriter{mu: new(sync.Mutex), file: f}
+	if err := w.copyLines(strings.NewReader("one\ntwo\nthree, no newline"), "stdout"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.copyLines(strings.NewReader("oops\n"), "stderr"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var out, errOut bytes.Buffer
+	if err := c.Logs(&out, &errOut, LogOptions{Tail: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "one\ntwo\nthree, no newline" || errOut.String() != "oops\n" {
+		t.Errorf("logs: stdout %q, stderr %q", out.String(), errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if err := c.Logs(&out, &errOut, LogOptions{Tail: 2, Timestamps: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), " three, no newline") || !strings.HasSuffix(errOut.String(), " oops\n") || strings.Contains(out.String(), "two") {
+		t.Errorf("logs --tail 2 -t: stdout %q, stderr %q", out.String(), errOut.String())
+	}
+}

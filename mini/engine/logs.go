@@ -1,0 +1,134 @@
+//mini:chapter 07
+
+package engine
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// logEntry is one line of container.log, in Docker's json-file format: `docker logs` and tools
+// made for it can read Mini's logs.
+type logEntry struct {
+	Log    string    `json:"log"`
+	Stream string    `json:"stream"`
+	Time   time.Time `json:"time"`
+}
+
+// logWriter appends what the command writes on one stream to the log, a line at a time. The
+// monitor owns it: the command writes into a pipe, never into the log file itself, so a
+// command cannot forge another stream's lines or the timestamps.
+type logWriter struct {
+	mu   *sync.Mutex
+	file *os.File
+}
+
+// copyLines copies r to the log as stream until EOF (the command, and every process that
+// inherited its stdout, has closed it).
+func (w logWriter) copyLines(r io.Reader, stream string) error {
+	br := bufio.NewReaderSize(r, 16*1024)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			data, merr := json.Marshal(logEntry{Log: line, Stream: stream, Time: time.Now().UTC()})
+			if merr != nil {
+				return merr
+			}
+			w.mu.Lock()
+			_, werr := w.file.Write(append(data, '\n'))
+			w.mu.Unlock()
+			if werr != nil {
+				return fmt.Errorf("write the container's log: %w", werr)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// LogOptions are `mini logs`' flags.
+type LogOptions struct {
+	Follow     bool // -f: go on until the container stops
+	Tail       int  // --tail N: only the last N lines; -1 for all
+	Timestamps bool // -t
+}
+
+// Logs writes the container's log to stdout and stderr, each line to the stream it came on.
+func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
+	f, err := os.Open(c.Path(logFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // never started: no log yet
+	}
+	if err != nil {
+		return fmt.Errorf("open the container's log: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var lines []logEntry
+	readAll := func() error {
+		for {
+			line, err := br.ReadBytes('\n')
+			if errors.Is(err, io.EOF) {
+				// A partial line is the monitor writing it right now: read it next time.
+				if len(line) > 0 {
+					if _, serr := f.Seek(-int64(len(line)), io.SeekCurrent); serr != nil {
+						return serr
+					}
+					br.Reset(f)
+				}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			var e logEntry
+			if err := json.Unmarshal(line, &e); err != nil {
+				return fmt.Errorf("the container's log has a bad line: %w", err)
+			}
+			lines = append(lines, e)
+		}
+	}
+	print := func() {
+		for _, e := range lines {
+			w := stdout
+			if e.Stream == "stderr" {
+				w = stderr
+			}
+			if o.Timestamps {
+				fmt.Fprintf(w, "%s %s", e.Time.Format(time.RFC3339Nano), e.Log)
+			} else {
+				io.WriteString(w, e.Log)
+			}
+		}
+		lines = lines[:0]
+	}
+	if err := readAll(); err != nil {
+		return err
+	}
+	if o.Tail >= 0 && len(lines) > o.Tail {
+		lines = lines[len(lines)-o.Tail:]
+	}
+	print()
+	for o.Follow {
+		done := !c.MonitorAlive()
+		time.Sleep(100 * time.Millisecond)
+		if err := readAll(); err != nil {
+			return err
+		}
+		print()
+		if done {
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+//mini:chapter 07
+
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/state"
+)
+
+// Why a monitor? Somebody must be the container's parent. The parent is who wait(2)s for the
+// command and learns its exit status; who holds the other end of its stdout and stderr (or its
+// pty) and writes them to the log; who tears down the cgroup and the network when it ends; who
+// starts it again under a restart policy. In Docker that is containerd's shim; in podman,
+// conmon. If the parent were the `mini` command, Ctrl-C on the command would stop the
+// container: the client/server engines' weak point, the other way round.
+//
+// So `mini start` (and `run -d`) starts a monitor, `mini monitor ID` in a session of its own,
+// and returns. The monitor lives exactly as long as the container does. Nothing else waits for
+// it: once the command that started it exits, the kernel makes init (or the nearest
+// subreaper) its parent.
+
+// readyFd is the monitor's fd 3: it writes one JSON startReport there once the command runs
+// (or could not start), and closes it. The `mini start` that is waiting reads it.
+const readyFd = 3
+
+// startReport is what the monitor tells the starting command.
+type startReport struct {
+	Status int    // 0 when the command runs; 125, 126 or 127 when it could not start
+	Error  string // one line
+}
+
+// Monitor is the monitor process's whole life: it starts the container's command, writes its
+// log and state, tears it down when it ends, and starts it again if the restart policy says
+// so. ready is the pipe to the waiting `mini start`; it is closed after the first start.
+func (e *Engine) Monitor(id string, ready io.WriteCloser) error {
+	c, err := e.load(id)
+	if err != nil {
+		report(ready, container.StatusEngineError, err)
+		return err
+	}
+	lock, err := state.LockFile(c.Path(monitorLock), state.Exclusive)
+	if err != nil {
+		report(ready, container.StatusEngineError, err)
+		return err
+	}
+	defer lock.Close()
+	os.Remove(c.Path(stopFile))
+
+	// Signals sent to the monitor go to the container, as `kill <conmon>` does; the monitor
+	// itself ends only with its container.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, container.Signals...)
+	defer signal.Stop(sigs)
+
+	logs, err := os.OpenFile(c.Path(logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		report(ready, container.StatusEngineError, err)
+		return fmt.Errorf("open the container's log: %w", err)
+	}
+	defer logs.Close()
+
+	for {
+		// The waiting `mini start` hears from the first run as soon as the command runs.
+		status, started, err := e.runOnce(c, logs, sigs, func() { report(ready, 0, nil); ready = nil })
+		if ready != nil {
+			report(ready, container.Status(err), err)
+			ready = nil
+		}
+		c.State.Status, c.State.PID, c.State.FinishedAt = Exited, 0, time.Now().UTC()
+		c.State.ExitCode, c.State.Error = status, ""
+		if err != nil {
+			c.State.ExitCode, c.State.Error = container.Status(err), err.Error()
+		}
+		if serr := c.saveState(); serr != nil {
+			return errors.Join(err, serr)
+		}
+		_, stopErr := os.Stat(c.Path(stopFile))
+		if !c.Restart.again(c.State.ExitCode, c.State.Restarts, stopErr == nil || !started) {
+			break
+		}
+		c.State.Restarts++
+		time.Sleep(backoff(c.State.Restarts))
+	}
+	if c.AutoRemove {
+		lock.Close()
+		return e.Remove(c, RemoveOptions{})
+	}
+	return nil
+}
+
+// runOnce is one run of the container: chapter 00–05's create, start, wait and delete, with the
+// command's output going to the log. started says whether the command ran at all.
+func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, running func()) (status int, started bool, err error) {
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, false, err
+	}
+	defer devnull.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return 0, false, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return 0, false, err
+	}
+	w := logWriter{mu: &sync.Mutex{}, file: logs}
+	var copying sync.WaitGroup
+	for _, s := range []struct {
+		r    *os.File
+		name string
+	}{{outR, "stdout"}, {errR, "stderr"}} {
+		copying.Add(1)
+		go func() {
+			defer copying.Done()
+			defer s.r.Close()
+			w.copyLines(s.r, s.name)
+		}()
+	}
+
+	cfg := c.Config
+	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
+	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
+	cfg.Signals = sigs
+	cfg.Interactive = false
+	// The command gets its own copies of the pipes' write ends (or never will): the monitor's
+	// must then be closed, or the copies would never see EOF.
+	closeWriters := func() { outW.Close(); errW.Close() }
+	//mini:solution 07.1 Be the container's parent: create the container (chapter 00-05's host side), start it, write down that it runs (State: Running, its PID, this monitor's PID, when it started; saveState), tell the waiting command (running), then wait for the command and return its status. Close the pipes' write ends once the command has its own, wait for the log copies to end before returning, and Delete what Create set up whatever happens.
+	inst, err := container.Create(cfg)
+	if err != nil {
+		closeWriters()
+		copying.Wait()
+		return 0, false, err
+	}
+	defer func() {
+		if derr := inst.Delete(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	if err := inst.Start(); err != nil {
+		closeWriters()
+		copying.Wait()
+		return 0, false, err
+	}
+	closeWriters()
+	c.State.Status, c.State.PID, c.State.MonitorPID = Running, inst.PID(), os.Getpid()
+	c.State.StartedAt, c.State.FinishedAt, c.State.Error = time.Now().UTC(), time.Time{}, ""
+	if err := c.saveState(); err != nil {
+		return 0, true, err
+	}
+	running()
+	status, err = inst.Wait()
+	copying.Wait()
+	return status, true, err
+	//mini:stub _ = cfg // what container.Create needs
+	//mini:stub closeWriters()
+	//mini:stub copying.Wait()
+	//mini:stub return 0, false, todo.Step("07.1")
+	//mini:end
+}
+
+func report(w io.WriteCloser, status int, err error) {
+	if w == nil {
+		return
+	}
+	r := startReport{Status: status}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	json.NewEncoder(w).Encode(r)
+	w.Close()
+}
+
+// backoff is the pause before the n-th restart: 100 ms, doubling, at most 10 s, so that a
+// command that fails at once does not spin the CPU.
+func backoff(n int) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < 10*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Second)
+}

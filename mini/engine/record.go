@@ -1,0 +1,204 @@
+//mini:chapter 07
+
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/state"
+)
+
+// Record is what the user asked for when the container was created. It is written once, by
+// create (rename changes the name), and every run of the container reads it.
+type Record struct {
+	ID      string
+	Name    string
+	Image   string // the image as the user named it; "" for a --rootfs container
+	ImageID string
+	Created time.Time
+	// Config is chapter 00–06's request, as `mini run` would pass it to container.Run.
+	Config  container.Config
+	Restart RestartPolicy
+	// AutoRemove is --rm: the monitor removes the container when it ends for good.
+	AutoRemove  bool
+	StopSignal  string // SIGTERM when empty
+	StopTimeout int    // seconds between the stop signal and SIGKILL; 10 when 0
+	Ports       []string
+}
+
+// State is what the container's runs did. The monitor writes it; ps and inspect read it.
+type State struct {
+	Status     string // created, running, exited
+	PID        int    // the init process (the command), as the host sees it
+	MonitorPID int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	ExitCode   int
+	Error      string // why the last start failed, or why the monitor is gone
+	Restarts   int
+}
+
+// The statuses of State.Status, as `docker inspect` spells them.
+const (
+	Created = "created"
+	Running = "running"
+	Exited  = "exited"
+)
+
+// Container is a record and its state, as read from disk.
+type Container struct {
+	Record
+	State State
+	dir   *state.RunDir
+}
+
+// The files of a container's run directory (see the package comment).
+const (
+	stateFile   = "state.json"
+	logFile     = "container.log"
+	monitorLock = "monitor.lock"
+	stopFile    = "stop-requested"
+)
+
+// namePattern is Docker's rule for container names.
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// Create writes a new container record: a new ID, a unique name, the run directory. Nothing
+// runs yet and nothing is set up on the host: that is Start's work.
+func (e *Engine) Create(r Record) (*Container, error) {
+	if r.Name != "" && !namePattern.MatchString(r.Name) {
+		return nil, fmt.Errorf("invalid container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", r.Name)
+	}
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	cs, err := e.List()
+	if err != nil {
+		return nil, err
+	}
+	if r.Name == "" {
+		r.Name = randomName(cs)
+	}
+	for _, c := range cs {
+		if c.Name == r.Name {
+			return nil, fmt.Errorf("the container name %q is already in use by container %q: remove (or rename) that container to reuse the name", r.Name, c.ID)
+		}
+	}
+	if r.ID, err = newID(); err != nil {
+		return nil, err
+	}
+	r.Created = time.Now().UTC()
+	dir, err := e.root.NewRunID(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{Record: r, State: State{Status: Created}, dir: dir}
+	// state.json first, config.json last: the record file is what makes the directory a
+	// container (state.Kept), so it must not appear before the rest is there.
+	if err := c.saveState(); err != nil {
+		return nil, errors.Join(err, dir.Remove())
+	}
+	data, err := json.MarshalIndent(c.Record, "", "  ")
+	if err == nil {
+		err = state.WriteFileAtomic(dir.Path(state.RecordFile), data, 0o600)
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("write the container record: %w", err), dir.Remove())
+	}
+	return c, nil
+}
+
+// load reads a container's record and state, and tells the truth about the state: a container
+// whose monitor is gone (kill -9, a reboot) is not running, whatever state.json last said.
+func (e *Engine) load(id string) (*Container, error) {
+	dir, err := e.root.OpenRun(id)
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{dir: dir}
+	data, err := os.ReadFile(dir.Path(state.RecordFile))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &c.Record); err != nil {
+		return nil, fmt.Errorf("read the record of container %s: %w", id, err)
+	}
+	if data, err = os.ReadFile(dir.Path(stateFile)); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &c.State); err != nil {
+		return nil, fmt.Errorf("read the state of container %s: %w", id, err)
+	}
+	if c.State.Status == Running && !c.MonitorAlive() {
+		c.State.Status = Exited
+		c.State.ExitCode = 128 + int(unix.SIGKILL) // the parent-death signal killed the command
+		c.State.Error = "its monitor is gone (killed, or the host rebooted)"
+		c.State.PID = 0
+	}
+	return c, nil
+}
+
+// Dir is the container's run directory.
+func (c *Container) Dir() string { return c.dir.Dir }
+
+// Path is a path in the container's run directory.
+func (c *Container) Path(elem ...string) string { return c.dir.Path(elem...) }
+
+// Running says whether the container's command runs.
+func (c *Container) Running() bool { return c.State.Status == Running }
+
+// MonitorAlive says whether the container has a monitor: its lock is held. A lock, not a PID:
+// the kernel drops a flock with its process, however that dies, and a PID is reused.
+func (c *Container) MonitorAlive() bool {
+	f, err := os.Open(c.dir.Path(monitorLock))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ok, err := state.TryRelock(f, state.Shared)
+	return err == nil && !ok
+}
+
+// saveState writes state.json atomically: a reader sees the old state or the new, never half.
+func (c *Container) saveState() error {
+	data, err := json.MarshalIndent(c.State, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := state.WriteFileAtomic(c.dir.Path(stateFile), data, 0o600); err != nil {
+		return fmt.Errorf("write the state of container %s: %w", ShortID(c.ID), err)
+	}
+	return nil
+}
+
+// Rename gives the container a new name.
+func (e *Engine) Rename(c *Container, name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	unlock, err := e.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if other, err := e.Lookup(name); err == nil && other.Name == name {
+		return fmt.Errorf("the container name %q is already in use by container %q", name, other.ID)
+	}
+	c.Name = name
+	data, err := json.MarshalIndent(c.Record, "", "  ")
+	if err != nil {
+		return err
+	}
+	return state.WriteFileAtomic(filepath.Join(c.Dir(), state.RecordFile), data, 0o600)
+}

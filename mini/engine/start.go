@@ -1,0 +1,73 @@
+//mini:chapter 07
+
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/minikit/kit/mini/container"
+)
+
+// StartOptions say how to start the monitor.
+type StartOptions struct {
+	// Exe is the mini binary that runs as the monitor (`mini --root R monitor ID`).
+	Exe string
+	// Env is the monitor's environment (MINI_BUSYBOX_DIR and the like are the command's
+	// business, not the monitor's: it is only given what it needs).
+	Env []string
+}
+
+// Start starts the container's monitor and waits until the command runs, or could not start:
+// then the error carries the status `mini start` exits with (125, 126, 127), as Docker's does.
+func (e *Engine) Start(c *Container, o StartOptions) error {
+	if c.MonitorAlive() {
+		return nil // already running: Docker's start does nothing either
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer readyR.Close()
+	log, err := os.OpenFile(c.Path("monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		readyW.Close()
+		return fmt.Errorf("open the monitor's log: %w", err)
+	}
+	defer log.Close()
+	cmd := exec.Command(o.Exe, "--root", e.root.Dir, "monitor", c.ID)
+	cmd.Env = o.Env
+	cmd.Dir = "/"
+	// The monitor's stdout and stderr go to monitor.log: it must not hold the terminal or the
+	// pipe of the `mini` that started it (a `$(mini run -d ...)` would never end).
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.ExtraFiles = []*os.File{readyW} // fd 3 = readyFd
+	// A session of its own: the terminal's ^C and hang-up go to the foreground process
+	// group of the user's shell, never to the monitor, which must outlive that shell.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		readyW.Close()
+		return fmt.Errorf("start the container's monitor: %w", err)
+	}
+	readyW.Close()
+	// Nobody waits for the monitor: once this command exits, the kernel gives it to init.
+	defer cmd.Process.Release()
+
+	data, err := io.ReadAll(readyR)
+	if err != nil {
+		return fmt.Errorf("read the monitor's report: %w", err)
+	}
+	var r startReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("the container's monitor ended without a report (see %s)", c.Path("monitor.log"))
+	}
+	if r.Status != 0 {
+		return &container.StatusError{Status: r.Status, Err: errors.New(r.Error)}
+	}
+	return nil
+}
