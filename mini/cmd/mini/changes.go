@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/changes"
+	"github.com/minikit/kit/mini/engine"
 	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/image"
 	"github.com/minikit/kit/mini/tty"
@@ -41,20 +42,28 @@ func (ctr containerFS) changed() string {
 	return ctr.Upper
 }
 
-// lookupContainer finds a container by name or unambiguous ID prefix.
-//
-// TODO(lead, chapter 07): wire it to the engine's records, e.g.
-//
-//	eng, err := engine.Open(c.String("root"))
-//	if err != nil { return containerFS{}, err }
-//	rec, err := eng.Lookup(name)
-//	if err != nil { return containerFS{}, err }
-//	return containerFS{Lower: rec.Lower, Upper: rec.Upper, Image: rec.Image, ImageID: rec.ImageID,
-//		Running: rec.Running(), PID: rec.PID}, nil
-//
-// and register the commands in main.go (see the report of branch h-changes).
-var lookupContainer = func(c *cli.Context, name string) (containerFS, error) {
-	return containerFS{}, fmt.Errorf("no such container: %s", name)
+// lookupContainer finds a container by name or unambiguous ID prefix (a variable: the tests
+// put a container of their own in its place).
+var lookupContainer = engineContainer
+
+// engineContainer finds a container among the engine's records.
+func engineContainer(c *cli.Context, name string) (containerFS, error) {
+	e, err := engine.Open(c.String("root"))
+	if err != nil {
+		return containerFS{}, err
+	}
+	ctr, err := e.Lookup(name)
+	if err != nil {
+		return containerFS{}, err
+	}
+	fs := containerFS{Lower: ctr.Config.Lower, Image: ctr.Image, ImageID: ctr.ImageID, Running: ctr.Running(), PID: ctr.State.PID}
+	if len(fs.Lower) == 0 {
+		fs.Lower = []string{ctr.Config.Rootfs} // a --rootfs container: the directory is its one lower
+	}
+	if !ctr.Config.ReadOnly {
+		fs.Upper = ctr.Path("upper")
+	}
+	return fs, nil
 }
 
 // diffCommand is `mini diff CONTAINER`.

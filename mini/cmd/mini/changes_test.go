@@ -44,7 +44,6 @@ func TestCh07SplitContainerPath(t *testing.T) {
 func runMini(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	app := newApp()
-	app.Commands = append(app.Commands, diffCommand(), exportCommand(), commitCommand(), cpCommand())
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +89,7 @@ func TestCh07ChangeCommands(t *testing.T) {
 	}
 	saved := lookupContainer
 	t.Cleanup(func() { lookupContainer = saved })
-	lookupContainer = func(_ *cli.Context, name string) (containerFS, error) {
+	lookupContainer = func(c *cli.Context, name string) (containerFS, error) {
 		switch name {
 		case "c1":
 			return containerFS{Lower: base.Lowers(), Upper: upper, Image: "base:1", ImageID: base.ID.String()}, nil
@@ -99,7 +98,7 @@ func TestCh07ChangeCommands(t *testing.T) {
 		case "never-started": // the engine makes the upper at the first start
 			return containerFS{Lower: base.Lowers(), Upper: filepath.Join(dir, "not-yet"), Image: "base:1", ImageID: base.ID.String()}, nil
 		}
-		return saved(nil, name)
+		return saved(c, name)
 	}
 
 	out, err := runMini(t, "--root", root, "diff", "c1")
@@ -190,7 +189,7 @@ func TestCh07ChangeCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"diff", "nope"}, "no such container: nope"},
+		{[]string{"diff", "nope"}, "no such container: nope"}, // the engine's own lookup
 		{[]string{"cp", "c1:/a", "c1:/b"}, "between two containers"},
 		{[]string{"cp", "a", "b"}, "must be CONTAINER:PATH"},
 		{[]string{"cp", filepath.Join(host, "passwd"), "c1:../../../etc"}, "climbs above the container's root"},
