@@ -133,7 +133,7 @@ func applyChange(cfg *v1.ImageConfig, change string) error {
 	case "USER":
 		cfg.User = arg
 	default:
-		return fmt.Errorf("--change %q: mini import understands CMD, ENTRYPOINT, ENV, WORKDIR and USER", change)
+		return fmt.Errorf("--change %q: Mini understands CMD, ENTRYPOINT, ENV, WORKDIR and USER", change)
 	}
 	return err
 }

@@ -80,6 +80,7 @@ func newApp() *cli.App {
 			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
+			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
 			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {

@@ -75,6 +75,7 @@ func newApp() *cli.App {
 			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
+			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
