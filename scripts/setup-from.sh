@@ -111,8 +111,9 @@ bundle_finish() {
 	bundle_rootfs
 	bundle_image
 	if ((${#bundle_done[@]})); then
-		local IFS=';'
-		echo "setup: from the bundle, installed: ${bundle_done[*]}"
+		local list
+		printf -v list '%s, ' "${bundle_done[@]}"
+		echo "setup: from the bundle, installed: ${list%, }"
 	else
 		echo "setup: from the bundle: everything was in place already, nothing changed"
 	fi
