@@ -107,6 +107,7 @@ bundle_apt_install() {
 
 bundle_finish() {
 	cd "$bundle_course"
+	bundle_safe_directory
 	bundle_gomod
 	bundle_rootfs
 	bundle_image
@@ -119,17 +120,35 @@ bundle_finish() {
 	fi
 }
 
+# bundle_safe_directory: git refuses to read a repository another user owns (CVE-2022-24765), and
+# go build asks git for the commit it stamps into bin/mini; root builds in the student's checkout
+# (setup here, scripts/demo and scripts/test later), so git is told this checkout is safe.
+bundle_safe_directory() {
+	[[ -d $bundle_course/.git && $(stat -c %u "$bundle_course") != 0 ]] || return 0
+	git config --system --get-all safe.directory 2>/dev/null | grep -qxF "$bundle_course" && return 0
+	echo "setup: telling git that root may use $bundle_course (git config --system safe.directory)"
+	git config --system --add safe.directory "$bundle_course"
+	bundle_done+=("git's safe.directory for the course")
+}
+
 # bundle_gomod fills the Go module cache of root and of the user who ran sudo (the student runs
 # `go run ./lessons` as themself) with what every module of the course needs, from the bundle's
 # gomod/ used as a proxy on disk. A module whose needs are cached already is left alone: with
 # GOPROXY=off, `go mod download` succeeds exactly when nothing is missing.
 bundle_gomod() {
-	local users=(root) user as mods dir filled
+	local users=(root) user home as mods dir filled
 	[[ -n ${SUDO_USER:-} && $SUDO_USER != root ]] && users+=("$SUDO_USER")
 	mapfile -t mods < <(find "$bundle_course" -name go.mod -not -path '*/.git/*' | sort)
 	for user in "${users[@]}"; do
 		as=(env)
-		[[ $user != root ]] && as=(sudo -u "$user" -H env "PATH=$PATH")
+		if [[ $user != root ]]; then
+			# As the user, with their home and none of root's Go settings: their go then fills
+			# their own module cache, with files they own.
+			home="$(getent passwd "$user" | cut -d: -f6)"
+			[[ -d $home ]] || bundle_fail "the sudo user $user has no home directory ($home) for a Go module cache"
+			as=(runuser -u "$user" -- env -u GOPATH -u GOMODCACHE -u GOCACHE -u GOENV -u XDG_CACHE_HOME
+				-u XDG_CONFIG_HOME "HOME=$home" "PATH=$PATH")
+		fi
 		filled=0
 		for dir in "${mods[@]%/go.mod}"; do
 			if (cd "$dir" && "${as[@]}" GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off go mod download) >/dev/null 2>&1; then

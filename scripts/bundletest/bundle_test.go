@@ -67,10 +67,14 @@ func TestBundleOffline(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The student owns the course (here: nobody), as after `tar -xf` in their home; root builds
+	// in it, so setup tells git it is safe, in a system config of the test's own.
+	mustRun(t, nil, room, "chown", "-R", "65534:65534", course)
 	home := filepath.Join(tmp, "home")
 	state := filepath.Join(tmp, "state")
+	gitconfig := filepath.Join(tmp, "gitconfig")
 	mkdir(t, home)
-	env := roomEnv(home, state, hostGocache, tmp)
+	env := append(roomEnv(home, state, hostGocache, tmp), "GIT_CONFIG_SYSTEM="+gitconfig)
 	setup := filepath.Join(course, "scripts", "setup.sh")
 
 	t.Run("apt installs the whole set from the bundle alone", func(t *testing.T) {
@@ -83,10 +87,13 @@ func TestBundleOffline(t *testing.T) {
 			t.Fatalf("setup.sh --from %s: exit %d\nstdout:\n%s\nstderr:\n%s", bundle, code, stdout, stderr)
 		}
 		t.Logf("setup.sh --from:\n%s", stdout)
-		for _, want := range []string{"root's Go module cache", "the busybox root filesystem", "the image busybox:latest"} {
+		for _, want := range []string{"root's Go module cache", "the busybox root filesystem", "the image busybox:latest", "safe.directory"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("setup.sh --from did not say it installed %s:\n%s", want, stdout)
 			}
+		}
+		if safe, _ := os.ReadFile(gitconfig); !strings.Contains(string(safe), "directory = "+course) {
+			t.Errorf("setup.sh --from did not add the course to git's safe.directory (GIT_CONFIG_SYSTEM):\n%s", safe)
 		}
 		if fi, err := os.Stat(filepath.Join(course, "rootfs", "build", "busybox", "bin", "busybox")); err != nil || fi.Mode()&0o111 == 0 {
 			t.Errorf("no executable rootfs/build/busybox/bin/busybox after setup: %v", err)
@@ -126,7 +133,7 @@ func TestBundleOffline(t *testing.T) {
 	})
 
 	t.Run("a second run changes nothing", func(t *testing.T) {
-		dirs := []string{home, course, state}
+		dirs := []string{home, course, state, gitconfig}
 		before := snapshot(t, dirs...)
 		// From the directory this time: the unpacked mini-bundle/.
 		stdout, stderr, code := offline(t, env, course, "bash", setup, "--from", filepath.Join(room, "mini-bundle"))
@@ -141,7 +148,7 @@ func TestBundleOffline(t *testing.T) {
 	t.Run("a bad bundle is refused with one line", func(t *testing.T) {
 		badHome, badState := filepath.Join(tmp, "bad-home"), filepath.Join(tmp, "bad-state")
 		mkdir(t, badHome)
-		badEnv := roomEnv(badHome, badState, hostGocache, tmp)
+		badEnv := append(roomEnv(badHome, badState, hostGocache, tmp), "GIT_CONFIG_SYSTEM="+gitconfig)
 		refused := func(t *testing.T, from string, want ...string) {
 			t.Helper()
 			stdout, stderr, code := offline(t, badEnv, course, "bash", setup, "--from", from)
@@ -254,7 +261,7 @@ func roomEnv(home, state, gocache, tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "HOME", "GOPATH", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOCACHE", "GOENV", "MINI_ROOT", "TMPDIR",
+		case "HOME", "GOPATH", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOCACHE", "GOENV", "MINI_ROOT", "TMPDIR", "GIT_CONFIG_SYSTEM",
 			"SUDO_USER", "SUDO_UID", "SUDO_GID", "SUDO_COMMAND":
 			continue
 		}
