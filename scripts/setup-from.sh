@@ -151,14 +151,14 @@ bundle_gomod() {
 		fi
 		filled=0
 		for dir in "${mods[@]%/go.mod}"; do
-			if (cd "$dir" && "${as[@]}" GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off go mod download) >/dev/null 2>&1; then
+			if (cd "$dir" && "${as[@]}" GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOPROXY=off go mod download) >/dev/null 2>&1; then
 				continue
 			fi
 			if ((!filled)); then
 				echo "setup: filling $user's Go module cache from the bundle"
 				filled=1
 			fi
-			(cd "$dir" && "${as[@]}" GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY="file://$bundle/gomod" GOSUMDB=off go mod download) ||
+			(cd "$dir" && "${as[@]}" GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOPROXY="file://$bundle/gomod" GOSUMDB=off go mod download) ||
 				bundle_fail "the bundle's Go modules lack what ${dir#"$bundle_course/"} needs: make the bundle from this checkout's commit"
 		done
 		((filled)) && bundle_done+=("$user's Go module cache")
@@ -191,7 +191,7 @@ bundle_image() {
 	if [[ ! -x bin/mini ]]; then
 		echo "setup: building bin/mini"
 		mkdir -p bin
-		GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off go build -o bin/mini ./mini/cmd/mini
+		GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOPROXY=off go build -o bin/mini ./mini/cmd/mini
 		bundle_done+=("bin/mini")
 	fi
 	if ! bin/mini image inspect busybox:latest >/dev/null 2>&1; then
