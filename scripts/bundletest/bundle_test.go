@@ -156,6 +156,25 @@ func TestBundleOffline(t *testing.T) {
 		}
 	})
 
+	t.Run("Go from the bundle on a machine with none", func(t *testing.T) {
+		// A mount namespace of its own with empty tmpfs over /usr/local (no /usr/local/go) and
+		// /etc/profile.d: the host's stay as they are, and go is nowhere on PATH.
+		script := `mount -t tmpfs tmpfs /usr/local && mount -t tmpfs tmpfs /etc/profile.d &&
+if command -v go; then echo "go is still on PATH"; exit 1; fi
+bash "$0" --from "$1" && /usr/local/go/bin/go version && cat /etc/profile.d/mini-go.sh`
+		noGo := append(env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+		stdout, stderr, code := offline(t, noGo, course, "unshare", "--mount", "--propagation", "private", "--",
+			"bash", "-c", script, setup, bundle)
+		if code != 0 {
+			t.Fatalf("setup.sh --from with no Go: exit %d\n%s%s", code, stdout, stderr)
+		}
+		for _, want := range []string{"installing Go from the bundle", "installed: Go (go1.", "go version go1.", "/usr/local/go/bin"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("setup.sh --from with no Go did not say %q:\n%s%s", want, stdout, stderr)
+			}
+		}
+	})
+
 	t.Run("a bad bundle is refused with one line", func(t *testing.T) {
 		badHome, badState := filepath.Join(tmp, "bad-home"), filepath.Join(tmp, "bad-state")
 		mkdir(t, badHome)
