@@ -6,8 +6,9 @@
 // The host's installed packages are not touched: this machine has every package setup.sh lists
 // (scripts/test runs setup.sh first), so setup's apt step finds nothing missing and skips; that
 // the bundle's local repository alone can install the whole set on a machine with nothing
-// installed is proved by `apt-get --simulate` with an empty dpkg status, offline. dpkg's view of
-// the bundle's packages on this machine is compared before and after.
+// installed is proved by `apt-get --simulate` with an empty dpkg status, offline; a real install
+// of two packages removed first runs in a copy-on-write overlay over / in a mount namespace of
+// its own. dpkg's view of the bundle's packages on this machine is compared before and after.
 package bundletest
 
 import (
@@ -171,6 +172,40 @@ bash "$0" --from "$1" && /usr/local/go/bin/go version && cat /etc/profile.d/mini
 		for _, want := range []string{"installing Go from the bundle", "installed: Go (go1.", "go version go1.", "/usr/local/go/bin"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("setup.sh --from with no Go did not say %q:\n%s%s", want, stdout, stderr)
+			}
+		}
+	})
+
+	t.Run("apt installs what is missing from the bundle", func(t *testing.T) {
+		// A real install, in a copy-on-write view of this machine: a mount namespace where an
+		// overlay with a tmpfs upper layer covers /, chrooted into. strace and attr are removed
+		// there, and setup must install them from the bundle with no network; the host's own
+		// packages never see it.
+		script := `set -e
+ovl=$0 tmp=$1
+mount -t tmpfs tmpfs "$ovl"
+mkdir "$ovl/upper" "$ovl/work" "$ovl/root"
+m=$ovl/root
+mount -t overlay overlay -o "lowerdir=/,upperdir=$ovl/upper,workdir=$ovl/work" "$m"
+mount --rbind /dev "$m/dev"
+mount -t proc proc "$m/proc"
+mkdir -p "$m$tmp" && mount --bind "$tmp" "$m$tmp"
+exec chroot "$m" bash -c '
+dpkg --remove strace attr >/dev/null
+if command -v strace; then echo "strace is still there"; exit 1; fi
+cd "$3" && bash "$1" --from "$2"
+dpkg-query -W -f="\${Package} \${db:Status-Abbrev}\n" strace attr
+strace -V | head -n1' _ "$2" "$3" "$4"`
+		ovl := filepath.Join(tmp, "overlay")
+		mkdir(t, ovl)
+		stdout, stderr, code := offline(t, env, course, "unshare", "--mount", "--propagation", "private", "--",
+			"bash", "-c", script, ovl, tmp, setup, bundle, course)
+		if code != 0 {
+			t.Fatalf("setup.sh --from with strace and attr removed: exit %d\n%s%s", code, stdout, stderr)
+		}
+		for _, want := range []string{"installing strace attr from the bundle", "installed: 2 packages", "strace ii ", "attr ii ", "strace -- version"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("setup.sh --from with strace and attr removed did not say %q:\n%s%s", want, stdout, stderr)
 			}
 		}
 	})
