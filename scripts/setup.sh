@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Mini's demo and tests need on a Debian or Ubuntu machine, when it is missing.
 # Idempotent: does nothing when everything is there.
+#
+#   scripts/setup.sh                    install what is missing, with apt-get (the network)
+#   scripts/setup.sh --from BUNDLE      with no network, from the offline bundle scripts/bundle made
+#                                       (BUNDLE.tar, or its extracted mini-bundle directory): also
+#                                       Go, the module cache, the busybox rootfs and image
+#   scripts/setup.sh --print-packages   the Debian packages it installs, one a line
 set -euo pipefail
 
 # command-or-file → Debian package
@@ -27,6 +33,21 @@ need=(
   "runc:runc"
 )
 
+from=""
+case "${1:-}" in
+"") ;;
+--from) [[ $# -eq 2 && -n $2 ]] || { echo "setup: --from needs the bundle: scripts/setup.sh --from mini-bundle.tar" >&2; exit 1; }
+  from=$2 ;;
+--from=?*) from=${1#--from=} ;;
+--print-packages) printf '%s\n' "${need[@]#*:}"; exit 0 ;;
+*) echo "setup: unknown argument $1: scripts/setup.sh [--from BUNDLE | --print-packages]" >&2; exit 1 ;;
+esac
+if [[ -n $from ]]; then
+  # shellcheck source=scripts/setup-from.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/setup-from.sh"
+  bundle_open "$from" # checks every file and the release, and installs Go when there is none
+fi
+
 missing=()
 for entry in "${need[@]}"; do
   what=${entry%%:*} pkg=${entry#*:}
@@ -47,8 +68,15 @@ if ((${#missing[@]})); then
     echo "setup: missing packages: ${missing[*]}: run as root (sudo), or: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -n $from ]]; then
+    bundle_apt_install "${missing[@]}"
+  else
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+if [[ -n $from ]]; then
+  bundle_finish # the module cache, the busybox rootfs and image
 fi
