@@ -51,6 +51,11 @@ func Add(c Container, n *explain.Narrator) (Added, error) {
 			b.add("-A", r)
 		}
 	}
+	//mini:begin 07
+	if err := s.repairBridge(&b, c.Bridge); err != nil {
+		return a, err
+	}
+	//mini:end 07
 	if len(c.Ports) > 0 {
 		a.Rules, err = PortRules(c.Bridge, c.ID, c.IP, c.Ports)
 		if err != nil {

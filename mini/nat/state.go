@@ -114,7 +114,7 @@ func (s *saved) miniRules() int {
 // ensureChains adds to b what creates Mini's chains and the jumps to them, when they are missing,
 // and returns the tables that do not exist yet (the batch creates them).
 func (s *saved) ensureChains(b *batch) (created []string) {
-	if s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) && s.hasChain("filter", Input) {
+	if s.chainsComplete() {
 		return nil
 	}
 	for _, t := range []string{"nat", "filter"} {
@@ -123,9 +123,19 @@ func (s *saved) ensureChains(b *batch) (created []string) {
 		}
 	}
 	for _, c := range chains() {
+		//mini:begin 07
+		if s.hasChain(c.Table, c.Chain) {
+			continue // it holds the running containers' rules: making it again would flush them
+		}
+		//mini:end 07
 		b.add("-N", c)
 	}
 	for _, j := range jumps() {
+		//mini:begin 07
+		if s.hasRule(j) {
+			continue
+		}
+		//mini:end 07
 		op := "-A"
 		if j.Chain == "FORWARD" || j.Chain == "INPUT" {
 			op = "-I" // before any rule the host already has (a DROP, or an ACCEPT of everything)
@@ -133,6 +143,27 @@ func (s *saved) ensureChains(b *batch) (created []string) {
 		b.add(op, j)
 	}
 	return created
+}
+
+// chainsComplete reports whether Mini's chains are there. Chapter 05 looks at three of them
+// and, when one is missing, makes them all again (which flushes the others).
+func (s *saved) chainsComplete() bool {
+	//mini:begin 07
+	// From chapter 07 on, every chain and every jump is checked on its own, and only what is
+	// missing is added back: a firewall reload, or an `iptables -D` by hand, must not cost the
+	// running containers their published ports.
+	for _, c := range chains() {
+		if !s.hasChain(c.Table, c.Chain) {
+			return false
+		}
+	}
+	for _, j := range jumps() {
+		if !s.hasRule(j) {
+			return false
+		}
+	}
+	//mini:end 07
+	return s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) && s.hasChain("filter", Input)
 }
 
 // chains are Mini's own chains.

@@ -69,6 +69,9 @@ func newApp() *cli.App {
 			imageCommand(), imagesCommand("images"), tagCommand("tag"), rmiCommand("rmi"), historyCommand("history"),
 			saveCommand(), loadCommand(), importCommand(), pushCommand(),
 			//mini:end 06
+			//mini:begin 07
+			networkCommand(), systemCommand(),
+			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
