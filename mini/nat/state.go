@@ -173,11 +173,21 @@ func chains() []Rule {
 }
 
 // removeChains adds to b what removes the jumps and Mini's (empty) chains.
-func removeChains(b *batch) {
+func (s *saved) removeChains(b *batch) {
 	for _, j := range jumps() {
+		//mini:begin 07
+		if !s.hasRule(j) {
+			continue // deleted by hand, or by a firewall reload: the batch would fail on it
+		}
+		//mini:end 07
 		b.add("-D", j)
 	}
 	for _, c := range chains() {
+		//mini:begin 07
+		if !s.hasChain(c.Table, c.Chain) {
+			continue
+		}
+		//mini:end 07
 		b.add("-X", c)
 	}
 }

@@ -222,6 +222,9 @@ func Remove(root, ref string, n *explain.Narrator) (*Network, error) {
 		return nil, err
 	}
 	defer lock.Close()
+	if ref == DefaultNetwork || ref == None || ref == Host {
+		return nil, fmt.Errorf("%s is a pre-defined network and cannot be removed (mini system reset removes the default network)", ref)
+	}
 	nw, err := Lookup(root, ref)
 	if err != nil {
 		return nil, fmt.Errorf("network %s not found", ref)
