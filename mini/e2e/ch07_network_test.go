@@ -241,6 +241,39 @@ func TestCh07DefaultNetworkKept(t *testing.T) {
 	}
 }
 
+// A bridge deleted by hand leaves its rules and Mini's chains: system reset removes them too,
+// and a network whose bridge is gone gets it back, from its record, with its next container.
+func TestCh07ResetAfterBridgeDeletedByHand(t *testing.T) {
+	e := newEnv(t)
+	before := netState(t)
+	if r := e.mini("network", "create", "--subnet", "10.207.10.0/24", "mt7gone"); r.Status != 0 {
+		t.Fatalf("network create: %s", r)
+	}
+	expect(t, e.mini("run", "--network", "mt7gone", "--", "true"), 0, "")
+	var bridge string
+	if l, err := netlink.LinkList(); err == nil {
+		for _, link := range l {
+			if link.Attrs().Alias == "mini-bridge" && strings.HasPrefix(link.Attrs().Name, "mini-") {
+				bridge = link.Attrs().Name
+			}
+		}
+	}
+	if out, err := exec.Command("ip", "link", "del", bridge).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del %s: %v: %s", bridge, err, out)
+	}
+	r := e.mini("run", "--network", "mt7gone", "--", "ip", "-o", "-4", "addr", "show", "eth0")
+	if ip := containerIP(t, r.Stdout); r.Status != 0 || !strings.HasPrefix(ip, "10.207.10.") {
+		t.Errorf("a start after the bridge was deleted: want it made again with the network's subnet, got:\n%s", r)
+	}
+	if out, err := exec.Command("ip", "link", "del", bridge).CombinedOutput(); err != nil {
+		t.Fatalf("ip link del %s: %v: %s", bridge, err, out)
+	}
+	expect(t, e.mini("system", "reset"), 0, "Deleted network mt7gone\n")
+	if diff := cmp.Diff(before, netState(t)); diff != "" {
+		t.Errorf("system reset left the host changed (-before +after):\n%s", diff)
+	}
+}
+
 // defaultNetwork makes sure the default network exists, for chapter 05's tests that compare
 // the host before and after a container: from chapter 07 on, it outlives its containers.
 func (e *env) defaultNetwork() {

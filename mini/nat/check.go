@@ -5,6 +5,8 @@ package nat
 import (
 	"slices"
 	"strings"
+
+	"github.com/minikit/kit/mini/explain"
 )
 
 // repairBridge adds to b each of the bridge's rules that is missing while others are there.
@@ -53,4 +55,27 @@ func words(spec []string) []string {
 	}
 	slices.Sort(w)
 	return w
+}
+
+// RemoveAll deletes every rule of Mini's, on any bridge, then Mini's chains and jumps, and the
+// tables listed in created: for `mini system reset`, once no bridge of Mini's is left on the
+// host (a bridge deleted by hand leaves its rules behind). It reports whether there was anything.
+func RemoveAll(created []string, n *explain.Narrator) (bool, error) {
+	s, err := read()
+	if err != nil {
+		return false, err
+	}
+	var b batch
+	for _, r := range s.tagged(true, "mini") {
+		b.add("-D", r)
+	}
+	s.removeChains(&b)
+	if len(b) == 0 {
+		return false, nil
+	}
+	b.narrate(n, "delete what is left of Mini's rules and chains")
+	if err := b.apply(); err != nil {
+		return false, err
+	}
+	return true, pruneTables(created, n)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/nat"
 	"github.com/minikit/kit/mini/state"
 )
 
@@ -303,11 +304,46 @@ func Reset(root string, n *explain.Narrator) ([]string, error) {
 			errs = append(errs, removeBridgeIfLast(l.Attrs().Name, n))
 		}
 	}
+	if left, err := bridgePorts(nil); err == nil && len(left) == 0 && !miniBridgeLeft() {
+		// No bridge of Mini's is left: nor may any rule or chain be (a bridge deleted by hand
+		// leaves its rules), and ip_forward goes back to what Mini found.
+		errs = append(errs, removeEverything(n))
+	}
 	unlock()
-	if len(errs) == 0 {
+	err = errors.Join(errs...)
+	if err == nil {
 		os.RemoveAll(networksDir(root))
 	}
-	return removed, errors.Join(errs...)
+	return removed, err
+}
+
+// miniBridgeLeft reports whether a bridge of Mini's is still on the host.
+func miniBridgeLeft() bool {
+	links, err := listLinks()
+	if err != nil {
+		return true
+	}
+	for _, l := range links {
+		if l.Type() == "bridge" && l.Attrs().Alias == bridgeMark {
+			return true
+		}
+	}
+	return false
+}
+
+// removeEverything removes what is left of Mini's rules and chains, and puts ip_forward back.
+func removeEverything(n *explain.Narrator) error {
+	rec := loadRecord()
+	if _, err := nat.RemoveAll(rec.Tables, n); err != nil {
+		return err
+	}
+	if err := restoreForwarding(rec.IPForward, n); err != nil {
+		return err
+	}
+	if err := os.Remove(recordPath()); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
 }
 
 func networksDir(root string) string { return filepath.Join(root, "networks") }
