@@ -110,6 +110,12 @@ func (a *Attachment) attachBridge() error {
 		return err
 	}
 	owner, err := ipam.Self()
+	//mini:begin 07
+	// From chapter 07 on, the process that attaches (mini create, mini run -d) may end long
+	// before the container does: the address belongs to the container's init process, which
+	// lives exactly as long as the container.
+	owner, err = ipam.Process(r.PID)
+	//mini:end 07
 	if err != nil {
 		return fmt.Errorf("ipam: %w", err)
 	}
@@ -138,7 +144,7 @@ func (a *Attachment) attachBridge() error {
 		"allocate %s from %s (flock %s; the allocation is a file)", ip, br.subnet, filepath.Join(netDir, "lock"))
 
 	for _, s := range stale {
-		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose Mini process (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
+		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose owner (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
 	}
 
 	for _, p := range r.Options.Ports {
