@@ -17,20 +17,21 @@ type saved struct {
 }
 
 func read() (*saved, error) {
-	t, err := tables()
+	// One iptables-save for both tables (and the list of tables): each run costs a process.
+	out, err := exec.Command("iptables-save").Output()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("iptables-save: %w", err)
 	}
-	s := &saved{tables: t, lines: map[string][]string{}}
-	for _, table := range []string{"nat", "filter"} {
-		if !t[table] {
-			continue
+	s := &saved{tables: map[string]bool{}, lines: map[string][]string{}}
+	table := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(line, "*"); ok {
+			table = name
+			s.tables[name] = true
 		}
-		out, err := save(table)
-		if err != nil {
-			return nil, err
+		if table == "nat" || table == "filter" {
+			s.lines[table] = append(s.lines[table], line)
 		}
-		s.lines[table] = strings.Split(out, "\n")
 	}
 	return s, nil
 }
