@@ -152,7 +152,9 @@ func (a *Attachment) updateHosts() error {
 			errs = append(errs, fmt.Errorf("network %s: update the /etc/hosts of %s: %w", nw.Name, ep.ID, err))
 		}
 	}
-	a.n.Stepf(explain.Network, explain.None, "write the names of the %d container(s) on network %s into each one's /etc/hosts, in place (they are bind mounts)", len(eps), nw.Name)
+	if len(eps) > 0 {
+		a.n.Stepf(explain.Network, explain.None, "write the names of the %d container(s) on network %s into each one's /etc/hosts, in place (they are bind mounts)", len(eps), nw.Name)
+	}
 	return errors.Join(errs...)
 }
 
