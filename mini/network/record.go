@@ -28,13 +28,14 @@ type Record struct {
 	IP       netip.Addr   `json:"ip,omitzero"`    // set once allocated
 	Veth     string       `json:"veth,omitempty"` // the host end, once created
 	Rules    []nat.Rule   `json:"rules,omitempty"`
-	Etc      string       `json:"etc,omitempty"` // the directory of the container's /etc files
+	Ports    []nat.Port   `json:"ports,omitempty"` // published: Reserve binds them again
+	Etc      string       `json:"etc,omitempty"`   // the directory of the container's /etc files
 }
 
 // Record returns what Restore needs to rebuild a.
 func (a *Attachment) Record() Record {
 	r := Record{Mode: a.req.Options.Mode, Kept: a.kept, ID: a.req.ID, Hostname: a.req.Hostname,
-		Bridge: a.bridge, IP: a.ip, Veth: a.veth, Rules: a.rules, Etc: a.etc}
+		Bridge: a.bridge, IP: a.ip, Veth: a.veth, Rules: a.rules, Ports: a.req.Options.Ports, Etc: a.etc}
 	if a.network != nil {
 		r.Network = a.network.Name
 	}
@@ -50,7 +51,7 @@ func (a *Attachment) Record() Record {
 // finds what is gone already and does no harm.
 func Restore(r Record, stateRoot string, n *explain.Narrator) *Attachment {
 	a := &Attachment{
-		req: Request{Options: Options{Mode: r.Mode, Bridge: r.Bridge, Subnet: r.Subnet, Network: r.Network},
+		req: Request{Options: Options{Mode: r.Mode, Bridge: r.Bridge, Subnet: r.Subnet, Network: r.Network, Ports: r.Ports},
 			StateRoot: stateRoot, ID: r.ID, Hostname: r.Hostname, Explain: n},
 		n: n, etc: r.Etc, bridge: r.Bridge, ip: r.IP, veth: r.Veth, rules: r.Rules, kept: r.Kept,
 	}
@@ -63,4 +64,25 @@ func Restore(r Record, stateRoot string, n *explain.Narrator) *Attachment {
 		a.pool, _ = ipam.Open(filepath.Join(netDir, r.Bridge), filepath.Join(netDir, "lock"), r.Subnet, r.Gateway)
 	}
 	return a
+}
+
+// Reserve binds the published ports of a restored Attachment again, in the calling process:
+// for a process that takes over a container it did not start (the sockets of the process that
+// attached closed when it ended). Detach closes them. Ports held already are left alone.
+func (a *Attachment) Reserve() error {
+	if len(a.ports) > 0 || len(a.rules) == 0 {
+		return nil
+	}
+	for _, p := range a.req.Options.Ports {
+		c, err := reservePort(p, a.n)
+		if err != nil {
+			for _, c := range a.ports {
+				c.Close()
+			}
+			a.ports = nil
+			return err
+		}
+		a.ports = append(a.ports, c)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ package network
 
 import (
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,11 +63,25 @@ func TestCh07RecordRestoreDetach(t *testing.T) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Network != "mt7rec" || r.Bridge != nw.Bridge || !r.IP.IsValid() || r.Veth == "" || len(r.Rules) != 3 || r.Etc == "" || !r.Kept {
+	if r.Network != "mt7rec" || r.Bridge != nw.Bridge || !r.IP.IsValid() || r.Veth == "" || len(r.Rules) != 3 || len(r.Ports) != 1 || r.Etc == "" || !r.Kept {
 		t.Fatalf("the record lacks what Detach needs: %+v", r)
 	}
-	if err := Restore(r, root, nil).Detach(false); err != nil {
+	// A process that takes the container over reserves its published ports again.
+	b := Restore(r, root, nil)
+	if err := b.Reserve(); err != nil {
+		t.Fatalf("Reserve: %v", err)
+	}
+	if l, err := net.Listen("tcp4", "127.0.0.1:18279"); err == nil {
+		l.Close()
+		t.Errorf("the published port 18279 is free after Reserve")
+	}
+	if err := b.Detach(false); err != nil {
 		t.Fatalf("Detach of the restored attachment: %v", err)
+	}
+	if l, err := net.Listen("tcp4", "127.0.0.1:18279"); err != nil {
+		t.Errorf("the published port 18279 is still held after Detach: %v", err)
+	} else {
+		l.Close()
 	}
 	if _, err := netlink.LinkByName(r.Veth); err == nil {
 		t.Errorf("veth %s is still there", r.Veth)
