@@ -15,7 +15,8 @@ import (
 // one that attached (the container's monitor, or `mini rm` after the monitor was killed) can
 // tear the network down. An Attachment holds no closure that a record would lose; only the
 // sockets that reserve published ports (see reservePort) cannot be written down: they belong to
-// the process that holds the Attachment, and the kernel closes them when it ends.
+// the process that holds the Attachment, and the kernel closes them when it ends. A process
+// that takes a container over binds them again with Reserve.
 type Record struct {
 	Mode     string       `json:"mode"`
 	Network  string       `json:"network,omitempty"` // the network object joined
