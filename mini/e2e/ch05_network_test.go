@@ -118,6 +118,9 @@ func TestCh05Step4PublishedPort(t *testing.T) {
 
 func TestCh05PublishedPortTakenIsRefused(t *testing.T) {
 	e := newEnv(t)
+	//mini:begin 07
+	e.defaultNetwork() // from chapter 07 on, the default network outlives its containers
+	//mini:end 07
 	before := netState(t)
 	// A port a program on the host listens on: the start fails half-way (after the bridge, the
 	// address and the chains) and must undo all of it.
@@ -146,6 +149,9 @@ func TestCh05PublishedPortTakenIsRefused(t *testing.T) {
 
 func TestCh05TeardownLeavesHostAsFound(t *testing.T) {
 	e := newEnv(t)
+	//mini:begin 07
+	e.defaultNetwork() // from chapter 07 on, the default network outlives its containers
+	//mini:end 07
 	before := netState(t)
 	expect(t, e.mini("run", "-p", "18083:80", "-p", "18083:53/udp", "--", "true"), 0, "")
 	if diff := cmp.Diff(before, netState(t)); diff != "" {
@@ -223,11 +229,20 @@ func TestCh05ExplainShowsCommandsAndTopology(t *testing.T) {
 	for _, want := range []string{
 		"$ ip link add minitest4 ", "$ ip addr add 10.201.4.1/24 dev minitest4", "type veth peer name eth0 netns ",
 		"ip route add default via ", "ip_forward", "$ iptables -t nat -A MINI-POSTROUTING -s ",
-		"-j MASQUERADE", "-j DNAT --to-destination ", "veth pair: eth0 ⇄ veth", "$ ip link del minitest4",
+		"-j MASQUERADE", "-j DNAT --to-destination ", "veth pair: eth0 ⇄ veth",
 	} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("--explain does not show %q", want)
 		}
+	}
+	// The bridge goes with its last container.
+	deleted := true
+	//mini:begin 07
+	// From chapter 07 on, the bridge is the default network's, and stays (TestCh07DefaultNetworkKept).
+	deleted = false
+	//mini:end 07
+	if got := strings.Contains(r.Stderr, "$ ip link del minitest4"); got != deleted {
+		t.Errorf("--explain shows %q: %v, want %v", "$ ip link del minitest4", got, deleted)
 	}
 }
 
@@ -447,6 +462,9 @@ func mustDo(t *testing.T, err error) {
 // see that it is the bridge's last container and take the bridge and the rules away.
 func TestCh05LastContainerRemovesBridge(t *testing.T) {
 	e := newEnv(t)
+	//mini:begin 07
+	e.defaultNetwork() // from chapter 07 on, the default network outlives its containers
+	//mini:end 07
 	before := netState(t)
 	long := e.start("run", "-i", "--", "sh", "-c", "echo ready; read x; true")
 	long.waitFor("ready")

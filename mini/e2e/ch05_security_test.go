@@ -111,6 +111,9 @@ func TestCh05BridgeIgnoresRouterAdvertisements(t *testing.T) {
 // kill it half-way. The command itself still gets SIGPIPE's default action.
 func TestCh05ClosedStderrStillTearsDown(t *testing.T) {
 	e := newEnv(t)
+	//mini:begin 07
+	e.defaultNetwork() // from chapter 07 on, the default network outlives its containers
+	//mini:end 07
 	before := netState(t)
 	cmd := e.command(t.Context(), "run", "--explain", "-p", "18084:80", "--", "true")
 	cmd.Args = append([]string{"sh", "-c", `"$0" "$@" 2>&1 | head -2 >/dev/null`}, cmd.Args...)

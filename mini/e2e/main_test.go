@@ -138,6 +138,11 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("run directory left behind: %s", filepath.Join(e.root, "containers", d.Name()))
 		}
 	})
+	//mini:begin 07
+	// From chapter 07 on, networks outlive their containers: the test's go when it ends (after
+	// its containers, whose cleanups run first).
+	t.Cleanup(e.resetNetworks)
+	//mini:end 07
 	return e
 }
 

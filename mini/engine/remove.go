@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/state"
 	"github.com/minikit/kit/mini/volume"
 )
@@ -70,9 +71,9 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 }
 
 // forgetNetwork undoes what a monitor killed in the middle of a run left of the container's
-// network.
+// network: its rules, its address, its entry in the others' /etc/hosts.
 func (c *Container) forgetNetwork(e *Engine) error {
-	return nil
+	return container.ForgetNetwork(c.dir, e.root.Dir, nil)
 }
 
 // RemoveAnonymousVolumes removes the volumes made for a container's -v CONTAINER-PATH: no other

@@ -51,6 +51,16 @@ func Self() (Owner, error) {
 	return Owner{PID: pid, Start: start}, err
 }
 
+//mini:begin 07
+
+// Process is process pid as an Owner.
+func Process(pid int) (Owner, error) {
+	start, err := startTime(pid)
+	return Owner{PID: pid, Start: start}, err
+}
+
+//mini:end 07
+
 // Alive reports whether the owner process still runs.
 func (o Owner) Alive() bool {
 	start, err := startTime(o.PID)

@@ -22,7 +22,10 @@ type Request struct {
 	ID        string
 	PID       int // the init process: its network namespace gets eth0
 	Hostname  string
-	Explain   *explain.Narrator
+	//mini:begin 07
+	Name string // the container's name: the others on its network reach it by this name too
+	//mini:end 07
+	Explain *explain.Narrator
 }
 
 // Attachment is a container's network, as far as it was set up: Detach undoes exactly that.
@@ -39,11 +42,24 @@ type Attachment struct {
 	veth   string // the host end, once created
 	ports  []io.Closer
 	rules  []nat.Rule
+	//mini:begin 07
+	network *Network // the network object joined, once its record is read (see networks.go)
+	kept    bool     // the bridge is a network's: it outlives its containers
+	netLock *os.File // <root>/networks/.lock, held from the record's read to the endpoint's write
+	//mini:end 07
 }
 
 // Attach sets up the container's network. On failure it has undone what it did.
 func Attach(r Request) (*Attachment, error) {
 	a := &Attachment{req: r, n: r.Explain}
+	//mini:begin 07
+	if r.Options.Mode == Bridge && r.Options.Network != "" {
+		if err := a.openNetwork(); err != nil {
+			return nil, err
+		}
+		defer a.closeNetwork()
+	}
+	//mini:end 07
 	if r.Options.Mode == Bridge {
 		if err := a.attachBridge(); err != nil {
 			// The init process still runs: its veth does not go away by itself.
@@ -60,6 +76,13 @@ func Attach(r Request) (*Attachment, error) {
 		return nil, errors.Join(err, a.Detach(false))
 	}
 	a.Files = files
+	//mini:begin 07
+	if a.network != nil {
+		if err := a.join(); err != nil {
+			return nil, errors.Join(err, a.Detach(false))
+		}
+	}
+	//mini:end 07
 	a.drawTopology()
 	return a, nil
 }
@@ -87,6 +110,12 @@ func (a *Attachment) attachBridge() error {
 		return err
 	}
 	owner, err := ipam.Self()
+	//mini:begin 07
+	// From chapter 07 on, the process that attaches (mini create, mini run -d) may end long
+	// before the container does: the address belongs to the container's init process, which
+	// lives exactly as long as the container.
+	owner, err = ipam.Process(r.PID)
+	//mini:end 07
 	if err != nil {
 		return fmt.Errorf("ipam: %w", err)
 	}
@@ -115,7 +144,7 @@ func (a *Attachment) attachBridge() error {
 		"allocate %s from %s (flock %s; the allocation is a file)", ip, br.subnet, filepath.Join(netDir, "lock"))
 
 	for _, s := range stale {
-		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose Mini process (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
+		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose owner (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
 	}
 
 	for _, p := range r.Options.Ports {
@@ -149,6 +178,11 @@ func (a *Attachment) attachBridge() error {
 		return err
 	}
 	if added.Chains {
+		//mini:begin 07
+		if _, err := os.Stat(recordPath()); err == nil {
+			return nil // a repair of missing chains or jumps: the first container's record stays
+		}
+		//mini:end 07
 		// The host's first container: remember what to put back after the last.
 		return hostRecord{IPForward: before, Tables: added.Tables}.save()
 	}
@@ -162,6 +196,11 @@ func (a *Attachment) Detach(exited bool) error {
 		return nil
 	}
 	var errs []error
+	//mini:begin 07
+	if a.network != nil {
+		errs = append(errs, a.leave())
+	}
+	//mini:end 07
 	if a.etc != "" {
 		errs = append(errs, removeEtcDir(a.etc))
 		a.etc = ""
@@ -188,24 +227,30 @@ func (a *Attachment) Detach(exited bool) error {
 		n.Stepf(explain.Network, explain.None, "release %s", a.ip)
 		errs = append(errs, a.pool.Release(a.req.ID))
 	}
-	errs = append(errs, a.removeBridgeIfLast())
+	//mini:begin 07
+	if a.kept {
+		a.bridge = "" // a network's bridge, rules and chains stay for its next container
+		return errors.Join(errs...)
+	}
+	//mini:end 07
+	errs = append(errs, removeBridgeIfLast(a.bridge, a.n))
 	a.bridge = ""
 	return errors.Join(errs...)
 }
 
 // removeBridgeIfLast removes the bridge, its rules and, with the host's last bridge, Mini's
 // chains, and puts back what the first container changed: the host is left as it was found.
-func (a *Attachment) removeBridgeIfLast() error {
-	removed, err := removeBridgeIfUnused(a.bridge, a.n)
+func removeBridgeIfLast(bridge string, n *explain.Narrator) error {
+	removed, err := removeBridgeIfUnused(bridge, n)
 	if err != nil || !removed {
 		return err
 	}
 	rec := loadRecord()
-	last, err := nat.RemoveBridge(a.bridge, rec.Tables, a.n)
+	last, err := nat.RemoveBridge(bridge, rec.Tables, n)
 	if err != nil || !last {
 		return err
 	}
-	if err := restoreForwarding(rec.IPForward, a.n); err != nil {
+	if err := restoreForwarding(rec.IPForward, n); err != nil {
 		return err
 	}
 	if err := os.Remove(recordPath()); err != nil && !os.IsNotExist(err) {

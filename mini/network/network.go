@@ -45,6 +45,12 @@ type Options struct {
 	Bridge string       // the bridge's name, for mode bridge
 	Subnet netip.Prefix // the zero Prefix: the bridge's existing one, or the first free default
 	Ports  []nat.Port
+	//mini:begin 07
+	// Network is the network object the container joins (see networks.go): DefaultNetwork for
+	// --network bridge (its bridge is --bridge), a name from `mini network create`, or "" for
+	// --network none and host.
+	Network string
+	//mini:end 07
 	// Files are set by Attach: the /etc files the init side bind-mounts into the container.
 	Files []File
 }
@@ -55,8 +61,23 @@ func Parse(mode, bridge, subnet string, publish []string) (Options, error) {
 	switch mode {
 	case Bridge, None, Host:
 	default:
+		//mini:begin 07
+		// Any other word names a network object: whether it exists is checked against the state
+		// root (Check), which Parse does not know.
+		if CheckName(mode) == nil {
+			o.Network, o.Mode, mode = mode, Bridge, Bridge
+			break
+		}
+		//mini:end 07
 		return o, fmt.Errorf("unknown --network %q: use bridge, none or host", mode)
 	}
+	//mini:begin 07
+	if mode == Bridge && o.Network == "" {
+		// The bridge of --bridge (mini0 unless said otherwise) is the default network's: made
+		// on first use and kept between containers.
+		o.Network = DefaultNetwork
+	}
+	//mini:end 07
 	if err := checkLinkName(bridge); err != nil {
 		return o, err
 	}

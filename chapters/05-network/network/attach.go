@@ -115,7 +115,7 @@ func (a *Attachment) attachBridge() error {
 		"allocate %s from %s (flock %s; the allocation is a file)", ip, br.subnet, filepath.Join(netDir, "lock"))
 
 	for _, s := range stale {
-		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose Mini process (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
+		n.Stepf(explain.Network, explain.None, "take back %s from container %s, whose owner (PID %d) is gone", s.IP, s.ID, s.Owner.PID)
 	}
 
 	for _, p := range r.Options.Ports {
@@ -188,24 +188,24 @@ func (a *Attachment) Detach(exited bool) error {
 		n.Stepf(explain.Network, explain.None, "release %s", a.ip)
 		errs = append(errs, a.pool.Release(a.req.ID))
 	}
-	errs = append(errs, a.removeBridgeIfLast())
+	errs = append(errs, removeBridgeIfLast(a.bridge, a.n))
 	a.bridge = ""
 	return errors.Join(errs...)
 }
 
 // removeBridgeIfLast removes the bridge, its rules and, with the host's last bridge, Mini's
 // chains, and puts back what the first container changed: the host is left as it was found.
-func (a *Attachment) removeBridgeIfLast() error {
-	removed, err := removeBridgeIfUnused(a.bridge, a.n)
+func removeBridgeIfLast(bridge string, n *explain.Narrator) error {
+	removed, err := removeBridgeIfUnused(bridge, n)
 	if err != nil || !removed {
 		return err
 	}
 	rec := loadRecord()
-	last, err := nat.RemoveBridge(a.bridge, rec.Tables, a.n)
+	last, err := nat.RemoveBridge(bridge, rec.Tables, n)
 	if err != nil || !last {
 		return err
 	}
-	if err := restoreForwarding(rec.IPForward, a.n); err != nil {
+	if err := restoreForwarding(rec.IPForward, n); err != nil {
 		return err
 	}
 	if err := os.Remove(recordPath()); err != nil && !os.IsNotExist(err) {

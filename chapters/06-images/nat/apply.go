@@ -108,7 +108,7 @@ func RemoveBridge(bridge string, created []string, n *explain.Narrator) (bool, e
 	}
 	last := s.miniRules() == len(rules) && s.hasChain("nat", Postrouting)
 	if last {
-		removeChains(&b)
+		s.removeChains(&b)
 	}
 	b.narrate(n, "delete the rules of bridge "+bridge)
 	if err := b.apply(); err != nil {

@@ -42,6 +42,7 @@ type Config struct {
 	Keep    bool           // keep the run directory and its upper layer after the run (chapter 08's build too)
 	Volumes []volume.Mount // -v: host directories and volumes, bind-mounted by the init side
 	Init    bool           // --init: the init process stays as PID 1, reaps orphans, forks the command
+	Name    string         // the container record's name: others on its network reach it by it
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none

@@ -180,8 +180,10 @@ func Create(cfg Config) (c *Instance, err error) {
 	// The network is set up from outside, now: the init process exists (its PID names the
 	// network namespace that gets eth0) and has not been told to go yet, so the command starts
 	// with its network ready.
-	att, err := network.Attach(network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.dir.ID,
-		PID: p.pid(), Hostname: c.cfg.Hostname, Explain: n})
+	req := network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.dir.ID,
+		PID: p.pid(), Hostname: c.cfg.Hostname, Explain: n}
+	req.Name = cfg.Name // other containers on its network find it by this name
+	att, err := network.Attach(req)
 	if err != nil {
 		return c, err
 	}
@@ -190,6 +192,12 @@ func Create(cfg Config) (c *Instance, err error) {
 	// kernel then frees the veth with the network namespace, and Detach need not delete it.
 	c.undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
 	c.cfg.Network.Files = att.Files
+	// Written down, as the cgroup parent is: if this process is killed, whoever removes the
+	// container later (mini rm) can still undo the network from the record (network.Restore).
+	if err := saveNetworkRecord(c.dir, att); err != nil {
+		return c, err
+	}
+	c.undo.push(func() error { return removeNetworkRecord(c.dir) })
 	return c, nil
 }
 

@@ -140,6 +140,9 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("run directory left behind: %s", filepath.Join(e.root, "containers", d.Name()))
 		}
 	})
+	// From chapter 07 on, networks outlive their containers: the test's go when it ends (after
+	// its containers, whose cleanups run first).
+	t.Cleanup(e.resetNetworks)
 	return e
 }
 

@@ -51,6 +51,12 @@ func Self() (Owner, error) {
 	return Owner{PID: pid, Start: start}, err
 }
 
+// Process is process pid as an Owner.
+func Process(pid int) (Owner, error) {
+	start, err := startTime(pid)
+	return Owner{PID: pid, Start: start}, err
+}
+
 // Alive reports whether the owner process still runs.
 func (o Owner) Alive() bool {
 	start, err := startTime(o.PID)

@@ -45,6 +45,10 @@ type Options struct {
 	Bridge string       // the bridge's name, for mode bridge
 	Subnet netip.Prefix // the zero Prefix: the bridge's existing one, or the first free default
 	Ports  []nat.Port
+	// Network is the network object the container joins (see networks.go): DefaultNetwork for
+	// --network bridge (its bridge is --bridge), a name from `mini network create`, or "" for
+	// --network none and host.
+	Network string
 	// Files are set by Attach: the /etc files the init side bind-mounts into the container.
 	Files []File
 }
@@ -55,7 +59,18 @@ func Parse(mode, bridge, subnet string, publish []string) (Options, error) {
 	switch mode {
 	case Bridge, None, Host:
 	default:
+		// Any other word names a network object: whether it exists is checked against the state
+		// root (Check), which Parse does not know.
+		if CheckName(mode) == nil {
+			o.Network, o.Mode, mode = mode, Bridge, Bridge
+			break
+		}
 		return o, fmt.Errorf("unknown --network %q: use bridge, none or host", mode)
+	}
+	if mode == Bridge && o.Network == "" {
+		// The bridge of --bridge (mini0 unless said otherwise) is the default network's: made
+		// on first use and kept between containers.
+		o.Network = DefaultNetwork
 	}
 	if err := checkLinkName(bridge); err != nil {
 		return o, err

@@ -17,20 +17,21 @@ type saved struct {
 }
 
 func read() (*saved, error) {
-	t, err := tables()
+	// One iptables-save for both tables (and the list of tables): each run costs a process.
+	out, err := exec.Command("iptables-save").Output()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("iptables-save: %w", err)
 	}
-	s := &saved{tables: t, lines: map[string][]string{}}
-	for _, table := range []string{"nat", "filter"} {
-		if !t[table] {
-			continue
+	s := &saved{tables: map[string]bool{}, lines: map[string][]string{}}
+	table := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(line, "*"); ok {
+			table = name
+			s.tables[name] = true
 		}
-		out, err := save(table)
-		if err != nil {
-			return nil, err
+		if table == "nat" || table == "filter" {
+			s.lines[table] = append(s.lines[table], line)
 		}
-		s.lines[table] = strings.Split(out, "\n")
 	}
 	return s, nil
 }
@@ -114,7 +115,7 @@ func (s *saved) miniRules() int {
 // ensureChains adds to b what creates Mini's chains and the jumps to them, when they are missing,
 // and returns the tables that do not exist yet (the batch creates them).
 func (s *saved) ensureChains(b *batch) (created []string) {
-	if s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) && s.hasChain("filter", Input) {
+	if s.chainsComplete() {
 		return nil
 	}
 	for _, t := range []string{"nat", "filter"} {
@@ -135,6 +136,12 @@ func (s *saved) ensureChains(b *batch) (created []string) {
 	return created
 }
 
+// chainsComplete reports whether Mini's chains are there. Chapter 05 looks at three of them
+// and, when one is missing, makes them all again (which flushes the others).
+func (s *saved) chainsComplete() bool {
+	return s.hasChain("nat", Postrouting) && s.hasChain("filter", Forward) && s.hasChain("filter", Input)
+}
+
 // chains are Mini's own chains.
 func chains() []Rule {
 	return []Rule{{Table: "nat", Chain: Prerouting}, {Table: "nat", Chain: Output},
@@ -142,7 +149,7 @@ func chains() []Rule {
 }
 
 // removeChains adds to b what removes the jumps and Mini's (empty) chains.
-func removeChains(b *batch) {
+func (s *saved) removeChains(b *batch) {
 	for _, j := range jumps() {
 		b.add("-D", j)
 	}

@@ -180,8 +180,9 @@ func Create(cfg Config) (c *Instance, err error) {
 	// The network is set up from outside, now: the init process exists (its PID names the
 	// network namespace that gets eth0) and has not been told to go yet, so the command starts
 	// with its network ready.
-	att, err := network.Attach(network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.dir.ID,
-		PID: p.pid(), Hostname: c.cfg.Hostname, Explain: n})
+	req := network.Request{Options: cfg.Network, StateRoot: root.Dir, ID: c.dir.ID,
+		PID: p.pid(), Hostname: c.cfg.Hostname, Explain: n}
+	att, err := network.Attach(req)
 	if err != nil {
 		return c, err
 	}

@@ -223,11 +223,16 @@ func TestCh05ExplainShowsCommandsAndTopology(t *testing.T) {
 	for _, want := range []string{
 		"$ ip link add minitest4 ", "$ ip addr add 10.201.4.1/24 dev minitest4", "type veth peer name eth0 netns ",
 		"ip route add default via ", "ip_forward", "$ iptables -t nat -A MINI-POSTROUTING -s ",
-		"-j MASQUERADE", "-j DNAT --to-destination ", "veth pair: eth0 ⇄ veth", "$ ip link del minitest4",
+		"-j MASQUERADE", "-j DNAT --to-destination ", "veth pair: eth0 ⇄ veth",
 	} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("--explain does not show %q", want)
 		}
+	}
+	// The bridge goes with its last container.
+	deleted := true
+	if got := strings.Contains(r.Stderr, "$ ip link del minitest4"); got != deleted {
+		t.Errorf("--explain shows %q: %v, want %v", "$ ip link del minitest4", got, deleted)
 	}
 }
 

@@ -95,6 +95,7 @@ func (e *Engine) Create(r Record) (*Container, error) {
 			return nil, fmt.Errorf("the container name %q is already in use by container %q: remove (or rename) that container to reuse the name", r.Name, c.ID)
 		}
 	}
+	r.Config.Name = r.Name // the name other containers on its network know it by
 	if r.ID, err = newID(); err != nil {
 		return nil, err
 	}
@@ -195,7 +196,7 @@ func (e *Engine) Rename(c *Container, name string) error {
 	if other, err := e.Lookup(name); err == nil && other.Name == name {
 		return fmt.Errorf("the container name %q is already in use by container %q", name, other.ID)
 	}
-	c.Name = name
+	c.Name, c.Config.Name = name, name
 	data, err := json.MarshalIndent(c.Record, "", "  ")
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ func Add(c Container, n *explain.Narrator) (Added, error) {
 			b.add("-A", r)
 		}
 	}
+	if err := s.repairBridge(&b, c.Bridge); err != nil {
+		return a, err
+	}
 	if len(c.Ports) > 0 {
 		a.Rules, err = PortRules(c.Bridge, c.ID, c.IP, c.Ports)
 		if err != nil {
@@ -108,7 +111,7 @@ func RemoveBridge(bridge string, created []string, n *explain.Narrator) (bool, e
 	}
 	last := s.miniRules() == len(rules) && s.hasChain("nat", Postrouting)
 	if last {
-		removeChains(&b)
+		s.removeChains(&b)
 	}
 	b.narrate(n, "delete the rules of bridge "+bridge)
 	if err := b.apply(); err != nil {

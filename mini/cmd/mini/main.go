@@ -81,6 +81,7 @@ func newApp() *cli.App {
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
 			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
+			networkCommand(), systemCommand(),
 			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {

@@ -28,6 +28,24 @@ import (
 	//mini:end 07
 )
 
+//mini:begin 05
+
+// networkUsage is the help of --network.
+var networkUsage = "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)" +
+	//mini:begin 07
+	", or the name of a network (mini network create)" +
+	//mini:end 07
+	""
+
+// bridgeUsage is the help of --bridge.
+var bridgeUsage = "the bridge to attach to; created with the first container on it" +
+	//mini:begin 07
+	" and, as the default network's, kept" +
+	//mini:end 07
+	""
+
+//mini:end 05
+
 func runCommand() *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open and pass it to the command"},
@@ -50,8 +68,8 @@ func runCommand() *cli.Command {
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
 		//mini:end 04
 		//mini:begin 05
-		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
-		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: "the bridge to attach to; created with the first container on it"},
+		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: networkUsage},
+		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: bridgeUsage},
 		&cli.StringFlag{Name: "subnet", EnvVars: []string{"MINI_SUBNET"}, Usage: "the bridge's subnet when Mini creates it (default: " + network.DefaultSubnet + ", or the next one no host route covers)"},
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
 		//mini:end 05
@@ -216,6 +234,11 @@ func config(c *cli.Context) (container.Config, error) {
 	if cfg.Network, err = network.Parse(c.String("network"), c.String("bridge"), c.String("subnet"), c.StringSlice("publish")); err != nil {
 		return cfg, err
 	}
+	//mini:begin 07
+	if err := network.Check(cfg.StateRoot, cfg.Network); err != nil {
+		return cfg, err
+	}
+	//mini:end 07
 	//mini:end 05
 	return cfg, nil
 }

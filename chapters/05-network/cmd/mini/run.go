@@ -17,6 +17,14 @@ import (
 	"github.com/minikit/kit/mini/rootfs"
 )
 
+// networkUsage is the help of --network.
+var networkUsage = "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)" +
+	""
+
+// bridgeUsage is the help of --bridge.
+var bridgeUsage = "the bridge to attach to; created with the first container on it" +
+	""
+
 func runCommand() *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open and pass it to the command"},
@@ -30,8 +38,8 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "pids-limit", Usage: "how many processes the container may have at most"},
 		&cli.StringFlag{Name: "cgroup-parent", Value: cgroup.DefaultParent, EnvVars: []string{"MINI_CGROUP_PARENT"}, Usage: "Mini's own parent cgroup, under which each container's group is made"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the container's root filesystem read-only (no writable layer)"},
-		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: "bridge (a veth on Mini's bridge), none (only lo) or host (the host's network)"},
-		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: "the bridge to attach to; created with the first container on it"},
+		&cli.StringFlag{Name: "network", Value: network.Bridge, EnvVars: []string{"MINI_NETWORK"}, Usage: networkUsage},
+		&cli.StringFlag{Name: "bridge", Value: network.DefaultBridge, EnvVars: []string{"MINI_BRIDGE"}, Usage: bridgeUsage},
 		&cli.StringFlag{Name: "subnet", EnvVars: []string{"MINI_SUBNET"}, Usage: "the bridge's subnet when Mini creates it (default: " + network.DefaultSubnet + ", or the next one no host route covers)"},
 		&cli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a port: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"},
 	}

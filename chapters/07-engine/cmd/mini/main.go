@@ -76,6 +76,7 @@ func newApp() *cli.App {
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
 			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
+			networkCommand(), systemCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

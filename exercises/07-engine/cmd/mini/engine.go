@@ -109,7 +109,7 @@ func containsByte(s string, b byte) bool {
 
 // newRecord turns `run`'s and `create`'s flags into a container record.
 func newRecord(c *cli.Context, cfg container.Config) (engine.Record, error) {
-	r := engine.Record{Name: c.String("name"), Config: cfg, AutoRemove: c.Bool("rm"),
+	r := engine.Record{Name: c.String("name"), AutoRemove: c.Bool("rm"),
 		StopSignal: c.String("stop-signal"), StopTimeout: c.Int("stop-timeout"), Ports: c.StringSlice("publish")}
 	var err error
 	if r.Restart, err = engine.ParseRestart(c.String("restart")); err != nil {
