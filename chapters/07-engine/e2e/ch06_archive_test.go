@@ -48,6 +48,59 @@ func TestCh06SaveLoadKeepsTheID(t *testing.T) {
 	e.verifyClean()
 }
 
+// TestCh06Step5SaveManifestJSON reads manifest.json of a saved two-layer image as `docker load`
+// does: its config file hashes to the image ID, its layer files, in order, hash to the config's
+// diff_ids, and its tag is the name as Docker prints it.
+func TestCh06Step5SaveManifestJSON(t *testing.T) {
+	registrytest.NeedTools(t, "skopeo")
+	e := imageEnv(t)
+	// A two-layer image that skopeo writes, loaded into the store.
+	l := registrytest.NewLayout(t)
+	l.Index(t, l.Image(t, "amd64", tarDir(t, h.rootfs), registrytest.Tar(t, map[string]string{"hello.txt": "hello\n"})))
+	file := filepath.Join(t.TempDir(), "two.tar")
+	if out, err := exec.Command("skopeo", "copy", "oci:"+l.Dir+":latest", "docker-archive:"+file+":localhost:5000/two:1").CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy: %v\n%s", err, out)
+	}
+	expect(t, e.mini("load", "-i", file), 0, "Loaded image: localhost:5000/two:1\n")
+	id := e.imageRows("--no-trunc")[0][2]
+	os.Remove(file)
+	if r := e.mini("save", "-o", file, "localhost:5000/two:1"); r.Status != 0 {
+		t.Fatalf("save: %s", r)
+	}
+	members := readTar(t, file)
+	var manifest []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(members["manifest.json"], &manifest); err != nil || len(manifest) != 1 {
+		t.Fatalf("manifest.json: want one image, got %s (%v)", members["manifest.json"], err)
+	}
+	m := manifest[0]
+	cfg, ok := members[m.Config]
+	if !ok || "sha256:"+sha256hex(cfg) != id {
+		t.Fatalf("manifest.json's Config %q: want the path of a file whose sha256 is the image ID %s", m.Config, id)
+	}
+	if want := []string{"localhost:5000/two:1"}; strings.Join(m.RepoTags, " ") != strings.Join(want, " ") {
+		t.Errorf("RepoTags %q, want %q", m.RepoTags, want)
+	}
+	var config struct {
+		RootFS struct {
+			DiffIDs []string `json:"diff_ids"`
+		}
+	}
+	json.Unmarshal(cfg, &config)
+	if len(m.Layers) != 2 || len(config.RootFS.DiffIDs) != 2 {
+		t.Fatalf("want two layers in manifest.json and in the config, got %q and %q", m.Layers, config.RootFS.DiffIDs)
+	}
+	for i, l := range m.Layers {
+		data, ok := members[l]
+		if !ok || "sha256:"+sha256hex(data) != config.RootFS.DiffIDs[i] {
+			t.Errorf("layer %d, %q: want the path of a tar whose sha256 is diff_ids[%d], %s", i, l, i, config.RootFS.DiffIDs[i])
+		}
+	}
+}
+
 // Archives written by skopeo (a docker-archive and an OCI archive of an image skopeo copied from
 // an OCI layout) load into Mini and run.
 func TestCh06LoadWhatSkopeoWrites(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -49,10 +51,8 @@ func (s *Store) Add(n NewImage) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, l := range m.Layers {
-		if err := s.unpack(l, cfg.RootFS.DiffIDs[i]); err != nil {
-			return nil, err
-		}
+	if err := s.unpackAll(m.Layers, cfg.RootFS.DiffIDs); err != nil {
+		return nil, err
 	}
 	key, err := refKey(n.Ref)
 	if err != nil {
@@ -94,6 +94,40 @@ type layerRecord struct {
 	DiffID digest.Digest `json:"diff_id"`
 	Blob   digest.Digest `json:"blob"` // the blob it was unpacked from (one of them: see unpack)
 	Size   layer.Size    `json:"size"`
+}
+
+// unpackAll unpacks an image's layers, as many at once as there are CPUs. Unpacking is mostly
+// the kernel's work, an inode and a directory entry for each of thousands of files, and a second
+// core does it as fast as the first. Each layer goes into a temporary directory of its own, so
+// the order does not matter; with --explain they go one by one, so that the narration reads in
+// order. The error of the lowest failing layer is returned, as it would be one by one.
+func (s *Store) unpackAll(layers []v1.Descriptor, diffIDs []digest.Digest) error {
+	workers := runtime.GOMAXPROCS(0)
+	if s.Explain.Enabled() {
+		workers = 1
+	}
+	sem := make(chan struct{}, workers)
+	errs := make([]error, len(layers))
+	seen := map[digest.Digest]bool{}
+	var wg sync.WaitGroup
+	for i, l := range layers {
+		if seen[diffIDs[i]] {
+			continue // the same layer twice (empty layers often are): unpacked once
+		}
+		seen[diffIDs[i]] = true
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.unpack(l, diffIDs[i])
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unpack unpacks a layer blob into layers/<diffID-hex>/ unless that is there already.

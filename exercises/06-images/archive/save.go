@@ -31,6 +31,7 @@ import (
 	"github.com/minikit/kit/mini/image"
 	"github.com/minikit/kit/mini/image/reference"
 	"github.com/minikit/kit/mini/layer"
+	"github.com/minikit/kit/mini/todo"
 )
 
 // dockerManifest is one entry of a docker-archive's manifest.json.
@@ -57,27 +58,18 @@ func Save(store *image.Store, names []string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		dm, desc, err := s.image(img)
+		layers, desc, err := s.image(img)
 		if err != nil {
 			return err
 		}
-		// The tags to save: the one asked for when a name was given, every tag for an ID.
-		tags := img.Refs
-		if ref, err := reference.Parse(name); err == nil && ref.Tag != "" && contains(img.Refs, ref.String()) {
-			tags = []string{ref.String()}
-		}
-		for _, t := range tags {
-			ref, err := reference.Parse(t)
-			if err != nil || ref.Tag == "" {
-				continue
-			}
+		tags := tagsToSave(img, name)
+		for _, ref := range tags {
 			d := desc
 			d.Annotations = map[string]string{
 				"io.containerd.image.name": ref.String(),
 				v1.AnnotationRefName:       ref.Tag,
 			}
 			index.Manifests = append(index.Manifests, d)
-			dm.RepoTags = append(dm.RepoTags, ref.Familiar())
 			repo := ref.FamiliarName()
 			if repositories[repo] == nil {
 				repositories[repo] = map[string]string{}
@@ -86,6 +78,10 @@ func Save(store *image.Store, names []string, w io.Writer) error {
 		}
 		if len(tags) == 0 {
 			index.Manifests = append(index.Manifests, desc)
+		}
+		dm, err := dockerEntry(img.ID, layers, tags)
+		if err != nil {
+			return err
 		}
 		manifests = append(manifests, dm)
 	}
@@ -111,40 +107,48 @@ type saver struct {
 	written map[digest.Digest]bool
 }
 
+// dockerEntry is one image's entry in manifest.json, the file `docker load` and `podman load`
+// read first: the path in the archive of the image's config (whose sha256 is the image ID, so
+// the ID survives the trip), the names to give the image, as Docker prints them, and the paths of
+// its layer tars, bottom layer first: the order of the config's rootfs.diff_ids, which a loader
+// checks each layer's sha256 against.
+func dockerEntry(id digest.Digest, layers []v1.Descriptor, tags []reference.Reference) (dockerManifest, error) {
+	// TODO(06.5): Write the image's manifest.json entry: the config's path in the archive, the tags as Docker prints them, the layers' paths bottom first.
+	return dockerManifest{}, todo.Step("06.5")
+}
+
 // image writes one image's blobs: its config, its layers uncompressed, and a manifest naming
 // them (a new manifest: the registry's named compressed layers; the config, and so the image
-// ID, is the same).
-func (s *saver) image(img *image.Image) (dockerManifest, v1.Descriptor, error) {
+// ID, is the same). It returns the layers' descriptors, bottom first, and the manifest's.
+func (s *saver) image(img *image.Image) ([]v1.Descriptor, v1.Descriptor, error) {
 	cfg, err := s.store.ReadBlob(img.ID)
 	if err != nil {
-		return dockerManifest{}, v1.Descriptor{}, err
+		return nil, v1.Descriptor{}, err
 	}
 	if err := s.blob(img.ID, cfg); err != nil {
-		return dockerManifest{}, v1.Descriptor{}, err
+		return nil, v1.Descriptor{}, err
 	}
-	dm := dockerManifest{Config: blobPath(img.ID)}
 	m := v1.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest,
 		Config: v1.Descriptor{MediaType: v1.MediaTypeImageConfig, Digest: img.ID, Size: int64(len(cfg))}}
 	for i, l := range img.Layers {
 		desc, err := s.layer(l)
 		if err != nil {
-			return dockerManifest{}, v1.Descriptor{}, err
+			return nil, v1.Descriptor{}, err
 		}
 		if want := img.Config.RootFS.DiffIDs[i]; desc.Digest != want {
-			return dockerManifest{}, v1.Descriptor{}, fmt.Errorf("layer %d of %s: its uncompressed digest is %s, the config says %s: run mini image verify", i+1, img.ID.Encoded()[:12], desc.Digest, want)
+			return nil, v1.Descriptor{}, fmt.Errorf("layer %d of %s: its uncompressed digest is %s, the config says %s: run mini image verify", i+1, img.ID.Encoded()[:12], desc.Digest, want)
 		}
 		m.Layers = append(m.Layers, desc)
-		dm.Layers = append(dm.Layers, blobPath(desc.Digest))
 	}
 	mb, err := json.Marshal(m)
 	if err != nil {
-		return dm, v1.Descriptor{}, err
+		return nil, v1.Descriptor{}, err
 	}
 	md := digest.FromBytes(mb)
 	if err := s.blob(md, mb); err != nil {
-		return dm, v1.Descriptor{}, err
+		return nil, v1.Descriptor{}, err
 	}
-	return dm, v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: md, Size: int64(len(mb))}, nil
+	return m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: md, Size: int64(len(mb))}, nil
 }
 
 // layer writes a layer uncompressed. The tar header needs the size first: the layer is
@@ -221,6 +225,22 @@ func (s *saver) header(name string, size int64) error {
 
 // epoch is the time on every entry: the same images give the same archive.
 var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// tagsToSave are the names an image is saved with: the one asked for when a name was given,
+// every tag for an ID.
+func tagsToSave(img *image.Image, name string) []reference.Reference {
+	refs := img.Refs
+	if asked, err := reference.Parse(name); err == nil && asked.Tag != "" && contains(img.Refs, asked.String()) {
+		refs = []string{asked.String()}
+	}
+	var tags []reference.Reference
+	for _, r := range refs {
+		if ref, err := reference.Parse(r); err == nil && ref.Tag != "" {
+			tags = append(tags, ref)
+		}
+	}
+	return tags
+}
 
 func blobPath(d digest.Digest) string { return "blobs/" + string(d.Algorithm()) + "/" + d.Encoded() }
 

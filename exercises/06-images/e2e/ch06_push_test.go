@@ -66,9 +66,10 @@ func TestCh06Push(t *testing.T) {
 	expectError(t, e.mini("push", reg.Host+"/e2e/none:1"), 125, "no such image")
 }
 
-// `podman load` takes what `mini save` writes, keeps the image ID, and `podman run` of it prints
-// what `mini run` prints. Podman runs under a cgroup parent of the test's own, removed after.
-func TestCh06PodmanLoadsMiniSave(t *testing.T) {
+// TestCh06Step5PodmanLoadsMiniSave: `podman load` takes what `mini save` writes (it reads
+// manifest.json first), keeps the image ID, and `podman run` of it prints what `mini run` prints.
+// Podman runs under a cgroup parent of the test's own, removed after.
+func TestCh06Step5PodmanLoadsMiniSave(t *testing.T) {
 	registrytest.NeedTools(t, "podman", "runc")
 	e := imageEnv(t)
 	id := e.importBusybox("busybox:latest")

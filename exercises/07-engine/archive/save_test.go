@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/opencontainers/image-spec/schema"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -87,5 +90,44 @@ func TestCh06SaveIsAValidOCILayout(t *testing.T) {
 	var dm []dockerManifest
 	if err := json.Unmarshal(files["manifest.json"], &dm); err != nil || len(dm) != 2 {
 		t.Errorf("manifest.json: want two images, got %s (%v)", files["manifest.json"], err)
+	}
+}
+
+// TestCh06Step5DockerEntry: an image's manifest.json entry names its config and its layers by
+// their paths in the archive, layers bottom first, and its tags as Docker prints them
+// (docker.io/library/ and docker.io/ dropped, other registries kept).
+func TestCh06Step5DockerEntry(t *testing.T) {
+	id := digest.FromString("config")
+	var layers []v1.Descriptor
+	for _, content := range []string{"bottom", "middle", "top"} {
+		layers = append(layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: digest.FromString(content), Size: 6})
+	}
+	var tags []reference.Reference
+	for _, name := range []string{"busybox", "docker.io/someone/app:v1", "localhost:5000/team/app:2"} {
+		ref, err := reference.Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags = append(tags, ref)
+	}
+	got, err := dockerEntry(id, layers, tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dockerManifest{
+		Config:   "blobs/sha256/" + id.Encoded(),
+		RepoTags: []string{"busybox:latest", "someone/app:v1", "localhost:5000/team/app:2"},
+		Layers: []string{
+			"blobs/sha256/" + digest.FromString("bottom").Encoded(),
+			"blobs/sha256/" + digest.FromString("middle").Encoded(),
+			"blobs/sha256/" + digest.FromString("top").Encoded(),
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("dockerEntry:\n got %+v\nwant %+v", got, want)
+	}
+	got, err = dockerEntry(id, layers[:1], nil)
+	if err != nil || got.Config != want.Config || len(got.RepoTags) != 0 || !reflect.DeepEqual(got.Layers, want.Layers[:1]) {
+		t.Errorf("dockerEntry of an untagged one-layer image: got %+v, %v", got, err)
 	}
 }
