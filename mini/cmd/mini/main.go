@@ -79,7 +79,7 @@ func newApp() *cli.App {
 			//mini:begin 07
 			createCommand(), startCommand(), psCommand(), logsCommand(), stopCommand(), killCommand(),
 			restartCommand(), rmCommand(), inspectCommand(), waitCommand(), renameCommand(),
-			containerCommand(), monitorCommand(), execCommand(), volumeCommand(),
+			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), uiCommand(),
 			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {
