@@ -123,8 +123,14 @@ func (c *Collector) Snapshot() *Snapshot {
 	}
 	bridges, err := readBridges(nat)
 	problem(err)
-	if bridges != nil {
-		s.Bridges = bridges
+	// The bridges are the host's; the page shows those the containers of this state root are on.
+	for _, b := range bridges {
+		for _, ct := range s.Containers {
+			if ct.Network != nil && ct.Network.Bridge == b.Name {
+				s.Bridges = append(s.Bridges, b)
+				break
+			}
+		}
 	}
 	return s
 }
