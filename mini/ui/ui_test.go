@@ -236,7 +236,7 @@ func TestCh07UIServerIsLoopbackAndReadOnly(t *testing.T) {
 	if r := get("GET", "/", "evil.example:8088"); r.StatusCode != http.StatusForbidden {
 		t.Errorf("GET with Host evil.example: %s, want 403", r.Status)
 	}
-	for _, f := range []string{"/static/app.js", "/static/style.css"} {
+	for _, f := range []string{"/static/app.js"} {
 		if r := get("GET", f, ""); r.StatusCode != 200 {
 			t.Errorf("GET %s: %s", f, r.Status)
 		}

@@ -1,3 +1,5 @@
+//mini:chapter 07
+
 // mini ui: polls /api/snapshot every second and draws what the kernel holds. Everything here is
 // drawn by hand (SVG and canvas), with no library: the page works in a room with no network.
 "use strict";

@@ -1,3 +1,20 @@
+//mini:chapter 07
+
+package ui
+
+// page is the HTML of the page, with its style sheet inline. (app.js, the code that polls and
+// draws, is embedded beside it from static/.) Both are in the binary: the room may have no
+// network, so nothing is fetched from anywhere but mini ui itself.
+//
+// The page is made for a projector: large type, high contrast, and colour never the only
+// signal (an own namespace says "own", a shared one "= host" and is dashed).
+const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mini ui — what the kernel holds</title>
+<style>
 /* Made for a projector: large type, high contrast, colour never the only signal. */
 :root {
   --bg: #0d1117; --panel: #161b22; --line: #30363d; --text: #f0f6fc; --dim: #b8c2cc;
@@ -58,3 +75,29 @@ main { padding: 0 1.2rem 1rem; }
 svg text { font-family: "DejaVu Sans", Arial, sans-serif; fill: var(--text); }
 svg .small { font-size: 15px; fill: var(--dim); }
 svg .mono { font-family: "DejaVu Sans Mono", monospace; }
+</style>
+</head>
+<body>
+<header>
+  <div class="top">
+    <h1>mini ui <span class="sub">what the kernel holds for Mini's containers</span></h1>
+    <p id="readonly" class="readonly">READ-ONLY: it reads /proc and /sys, and changes nothing</p>
+  </div>
+  <p class="meta"><span id="clock">connecting…</span> · state root <code id="root">?</code> · <span id="cgroups"></span> · namespaces compared with the host's: <span id="hostref"></span></p>
+  <p id="problems" class="problems" hidden></p>
+</header>
+<main>
+  <section id="topology-section">
+    <h2>Network topology</h2>
+    <div id="topology"></div>
+  </section>
+  <section>
+    <h2>Containers <span id="count" class="sub"></span></h2>
+    <div id="containers"><p class="empty">No containers yet: start one with <code>mini run -d --name web busybox sleep 1000</code>.</p></div>
+  </section>
+</main>
+<noscript><p class="problems">This page needs JavaScript (it is embedded in mini: no network is used).</p></noscript>
+<script src="/static/app.js"></script>
+</body>
+</html>
+`
