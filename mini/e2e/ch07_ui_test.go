@@ -26,8 +26,8 @@ import (
 // keeps the screenshot (1600×1000, a projector's proportions) for a person to look at.
 func TestCh07UIInABrowser(t *testing.T) {
 	e := engineEnv(t)
-	chromium := browser(t)
-	port := freePort(t)
+	chromium := chromiumPath(t)
+	port := uiFreePort(t)
 	bridge, subnet := "minitest7ui", "10.201.7.0/24"
 
 	expectOK := func(r result) string {
@@ -56,14 +56,14 @@ func TestCh07UIInABrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kernel[c.name] = truth{id: c.id, name: c.name, memMax: memoryMax(t, e.parent, c.id),
+		kernel[c.name] = truth{id: c.id, name: c.name, memMax: cgroupMemoryMax(t, e.parent, c.id),
 			netns: strings.Trim(strings.TrimPrefix(link, "net:"), "[]"), upper: filepath.Join(e.root, "containers", c.id, "upper")}
 	}
 	if kernel["a"].memMax != strconv.Itoa(64<<20) || kernel["b"].memMax != strconv.Itoa(32<<20) {
 		t.Fatalf("the cgroups do not hold the limits asked for: a %s, b %s", kernel["a"].memMax, kernel["b"].memMax)
 	}
 
-	uiPort := freePort(t)
+	uiPort := uiFreePort(t)
 	url := fmt.Sprintf("http://127.0.0.1:%d/", uiPort)
 	startUI(t, e, fmt.Sprintf("127.0.0.1:%d", uiPort))
 
@@ -81,7 +81,7 @@ func TestCh07UIInABrowser(t *testing.T) {
 		}
 		Bridges []struct{ Name string }
 	}
-	getJSON(t, url+"api/snapshot", &snap)
+	uiGetJSON(t, url+"api/snapshot", &snap)
 	if len(snap.Containers) != 2 || len(snap.Bridges) != 1 || snap.Bridges[0].Name != bridge {
 		t.Fatalf("snapshot: want 2 containers and bridge %s, got %+v", bridge, snap)
 	}
@@ -141,8 +141,8 @@ func TestCh07UIInABrowser(t *testing.T) {
 	}
 }
 
-// browser finds Debian's chromium, or skips saying how to get it.
-func browser(t *testing.T) string {
+// chromiumPath finds Debian's chromium, or skips saying how to get it.
+func chromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -153,8 +153,8 @@ func browser(t *testing.T) string {
 	return ""
 }
 
-// freePort returns a loopback TCP port that nothing listens on now.
-func freePort(t *testing.T) int {
+// uiFreePort returns a loopback TCP port that nothing listens on now.
+func uiFreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -164,8 +164,8 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// memoryMax reads the memory limit of container id's group from the cgroup filesystem.
-func memoryMax(t *testing.T, parent, id string) string {
+// cgroupMemoryMax reads the memory limit of container id's group from the cgroup filesystem.
+func cgroupMemoryMax(t *testing.T, parent, id string) string {
 	t.Helper()
 	for _, p := range []string{
 		filepath.Join("/sys/fs/cgroup/memory", parent, id, "memory.limit_in_bytes"), // v1
@@ -204,7 +204,7 @@ func startUI(t *testing.T, e *env, listen string) {
 	})
 }
 
-func getJSON(t *testing.T, url string, v any) {
+func uiGetJSON(t *testing.T, url string, v any) {
 	t.Helper()
 	r, err := http.Get(url)
 	if err != nil {

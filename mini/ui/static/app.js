@@ -84,7 +84,7 @@ function card(c) {
     (g ? ` data-memory-max="${g.memoryMax}" data-pids-max="${g.pidsMax}"` : "") + `>`;
   out += `<div class="title"><span class="name">${esc(label(c))}</span>` +
     `<span class="status ${esc(c.status)}">${esc(c.status)}${c.foreground ? " (foreground run)" : ""}</span></div>`;
-  out += `<div class="facts">ID <b class="mono">${esc(short(c.id))}</b> · image <b>${esc(c.image || "(rootfs)")}</b>` +
+  out += `<div class="facts">ID <b class="mono">${esc(short(c.id))}</b> · image <b>${esc(c.image || (c.foreground ? "(a run: no record)" : "(rootfs)"))}</b>` +
     (running ? ` · init PID <b>${c.pid}</b>` : "") + ` · command <b class="mono">${esc((c.command || []).join(" "))}</b></div>`;
   if (!running) {
     out += `<p class="empty">Not running: the kernel holds no namespaces or cgroup for it, only its layers on disk.</p>`;
