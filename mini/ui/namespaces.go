@@ -34,11 +34,7 @@ func (c *Collector) hostNamespaces() (ns []Namespace, ref string) {
 	return c.readNamespaces(os.Getpid(), nil), fmt.Sprintf("mini ui's own (PID %d: PID 1's cannot be read)", os.Getpid())
 }
 
-// namespaces are pid's, each compared with the host's.
-func (c *Collector) namespaces(pid int, host []Namespace) []Namespace {
-	return c.readNamespaces(pid, host)
-}
-
+// readNamespaces reads pid's namespaces and marks those that are host's (nil: none is marked).
 func (c *Collector) readNamespaces(pid int, host []Namespace) []Namespace {
 	hostInode := map[string]uint64{}
 	for _, n := range host {

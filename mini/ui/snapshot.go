@@ -106,7 +106,7 @@ func (c *Collector) Snapshot() *Snapshot {
 	for _, f := range found {
 		ct := f.Container
 		if ct.PID > 0 {
-			ct.Namespaces = c.namespaces(ct.PID, s.Host)
+			ct.Namespaces = c.readNamespaces(ct.PID, s.Host)
 		}
 		if layout.Version != 0 && ct.PID > 0 {
 			g, err := c.readCgroup(f.parent, ct.ID)
@@ -192,12 +192,8 @@ func (c *Collector) containers() ([]found, error) {
 		f.Command = c.cmdline(f.PID)
 		out = append(out, f)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if (out[i].PID > 0) != (out[j].PID > 0) {
-			return out[i].PID > 0 // running ones first
-		}
-		return false
-	})
+	// Running containers first (the records are newest first already): what the kernel holds.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PID > 0 && out[j].PID == 0 })
 	return out, nil
 }
 

@@ -182,7 +182,7 @@ func TestCh07UINamespacesOfARealProcess(t *testing.T) {
 	c := NewCollector(Options{})
 	host := c.readNamespaces(os.Getpid(), nil)
 	got := map[string]Namespace{}
-	for _, n := range c.namespaces(cmd.Process.Pid, host) {
+	for _, n := range c.readNamespaces(cmd.Process.Pid, host) {
 		got[n.Type] = n
 	}
 	for typ, shared := range map[string]bool{"uts": false, "ipc": false, "mnt": true, "net": true, "pid": true} {
