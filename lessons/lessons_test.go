@@ -278,6 +278,36 @@ func TestShow(t *testing.T) {
 	}
 }
 
+// TestShowLang: --lang zh shows the Chinese lesson where there is one, and otherwise says so in
+// one line on stderr and shows the English one.
+func TestShowLang(t *testing.T) {
+	f := newFixture(t)
+	r := f.run("", "show", "00", "--lang", "zh")
+	r.wantCode(t, 0)
+	r.wantOut(t, "A process of its own\n════")
+	want := "lessons: chapter 00 has no zh-CN translation yet (lessons/00-process/README.zh-CN.md): showing the English lesson\n"
+	if r.stderr != want {
+		t.Errorf("stderr %q, want the one line %q", r.stderr, want)
+	}
+
+	f.write("lessons/00-process/README.zh-CN.md", "# 自己的进程\n\n这是一个**测试**课程。\n")
+	r = f.run("", "show", "--lang", "zh", "00")
+	r.wantCode(t, 0)
+	r.wantOut(t, "自己的进程", "这是一个测试课程。")
+	if strings.Contains(r.stdout, "A process of its own") || r.stderr != "" {
+		t.Errorf("--lang zh with a translation: want only the Chinese lesson, got stdout:\n%s\nstderr: %q", r.stdout, r.stderr)
+	}
+	r = f.run("", "show", "00")
+	r.wantCode(t, 0)
+	r.wantOut(t, "A process of its own")
+
+	r = f.run("", "show", "00", "--lang", "fr")
+	r.wantCode(t, 1)
+	if !strings.Contains(r.stderr, `unknown --lang "fr": use en or zh`) {
+		t.Errorf("--lang fr: want an error naming the languages, got %q", r.stderr)
+	}
+}
+
 func TestExcerpts(t *testing.T) {
 	f := newFixture(t)
 	r := f.run("", "excerpts")

@@ -31,6 +31,8 @@ need=(
   # chapter 06's interop tests: podman loads what mini save writes (runc: its runtime here)
   "podman:podman"
   "runc:runc"
+  # chapter 07's browser test: headless Chromium renders `mini ui`
+  "chromium:chromium"
 )
 
 from=""

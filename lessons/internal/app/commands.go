@@ -30,6 +30,8 @@ func newApp(opts Options) *cli.App {
 			},
 			{
 				Name: "show", Usage: "read chapter NN's lesson", ArgsUsage: "NN",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "lang", Value: "en",
+					Usage: "the lesson's language: en, or zh (Chinese, lessons/NN-slug/README.zh-CN.md; English where no translation exists)"}},
 				Action: action(opts, show), BashComplete: complete(opts, false),
 			},
 			{
@@ -81,6 +83,8 @@ func newApp(opts Options) *cli.App {
 // before the command stay where they are; everything after "--" is left alone, and so is the
 // completion flag, which must stay last.
 func hoistFlags(args []string) []string {
+	// The commands' flags that take a value: the value moves with its flag (`show 07 --lang zh`).
+	valueFlags := map[string]bool{"--lang": true}
 	out := append([]string{}, args[:1]...)
 	i := 1
 	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
@@ -103,6 +107,9 @@ func hoistFlags(args []string) []string {
 			j = len(args)
 		case a == "--generate-bash-completion" || a == "-" || !strings.HasPrefix(a, "-"):
 			rest = append(rest, a)
+		case valueFlags[a] && j+1 < len(args):
+			flags = append(flags, a, args[j+1]) // the flag's value goes with it
+			j++
 		default:
 			flags = append(flags, a)
 		}

@@ -25,7 +25,10 @@ func show(s *session, c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(s.course.LessonDir(ch), "README.md")
+	path, err := s.lessonFile(ch.Num, s.course.LessonDir(ch), c.String("lang"))
+	if err != nil {
+		return err
+	}
 	src, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("chapter %s has no lesson yet (%s is missing)", ch.Num, s.course.Rel(path))
@@ -40,6 +43,30 @@ func show(s *session, c *cli.Context) error {
 	text := markdown.Render(lesson, s.st)
 	text += fmt.Sprintf("\n%s\nWrite the steps in %s, then run %s.\n", s.st.Faint.Sprint("────"), s.course.Rel(s.course.ExerciseDir(ch)), s.cmd("check "+ch.Num))
 	return s.page(text)
+}
+
+// translations are the languages a lesson may be translated into: --lang → the file's suffix.
+var translations = map[string]string{"zh": "zh-CN", "zh-cn": "zh-CN", "zh-hans": "zh-CN"}
+
+// lessonFile is the lesson to show in lang: README.md for English, README.<lang>.md for a
+// translation. A chapter without that translation shows the English lesson, saying so on stderr
+// (one line, so that a pipe to a file or a pager keeps only the lesson).
+func (s *session) lessonFile(num, dir, lang string) (string, error) {
+	english := filepath.Join(dir, "README.md")
+	lang = strings.ToLower(lang)
+	if lang == "" || lang == "en" {
+		return english, nil
+	}
+	suffix, ok := translations[lang]
+	if !ok {
+		return "", fmt.Errorf("unknown --lang %q: use en or zh", lang)
+	}
+	translated := filepath.Join(dir, "README."+suffix+".md")
+	if _, err := os.Stat(translated); err == nil {
+		return translated, nil
+	}
+	fmt.Fprintf(s.Stderr, "lessons: chapter %s has no %s translation yet (%s): showing the English lesson\n", num, suffix, s.course.Rel(translated))
+	return english, nil
 }
 
 // reveal replaces each elided excerpt whose steps all pass (as the progress file records) by the

@@ -82,6 +82,7 @@ func newApp() *cli.App {
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
 			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
 			networkCommand(), systemCommand(),
+			uiCommand(),
 			//mini:end 07
 		},
 		Action: func(c *cli.Context) error {

@@ -77,6 +77,7 @@ func newApp() *cli.App {
 			containerCommand(), monitorCommand(), execCommand(), volumeCommand(), topCommand(), statsCommand(), attachCommand(),
 			diffCommand(), exportCommand(), commitCommand(), cpCommand(),
 			networkCommand(), systemCommand(),
+			uiCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
