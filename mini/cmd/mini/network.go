@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/mini/engine"
-	"github.com/minikit/kit/mini/image"
 	"github.com/minikit/kit/mini/network"
 )
 
@@ -164,12 +162,7 @@ func networkInspect(c *cli.Context) error {
 		}
 		views = append(views, v)
 	}
-	out, err := json.MarshalIndent(views, "", "    ")
-	if err != nil {
-		return err
-	}
-	fmt.Println(string(out))
-	return nil
+	return printJSON(views)
 }
 
 // systemCommand is `mini system`. Its reset here is the network part: the lead's system reset
@@ -201,24 +194,15 @@ func systemCommand() *cli.Command {
 				if err := removeContainers(c, false); err != nil {
 					return err
 				}
-				s, err := image.Open(c.String("root"))
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				p, err := s.Prune()
-				if err != nil {
-					return err
-				}
-				fmt.Printf("Total reclaimed space: %s (%d blobs, %d layers)\n", humanSize(p.Bytes), p.Blobs, p.Layers)
-				return nil
+				return pruneImages(c)
 			},
 		}},
 		OnUsageError: usageError,
 	}
 }
 
-// removeContainers removes every container record, or only the stopped ones.
+// removeContainers removes every container record with its anonymous volumes (system reset), or
+// only the stopped ones, keeping their volumes (container prune, system prune), as Docker does.
 func removeContainers(c *cli.Context, running bool) error {
 	e, err := engine.Open(c.String("root"))
 	if err != nil {
@@ -233,7 +217,7 @@ func removeContainers(c *cli.Context, running bool) error {
 		if ctr.MonitorAlive() && !running {
 			continue
 		}
-		if err := e.Remove(ctr, engine.RemoveOptions{Force: true, Volumes: true}); err != nil {
+		if err := e.Remove(ctr, engine.RemoveOptions{Force: true, Volumes: running}); err != nil {
 			errs = append(errs, err)
 			continue
 		}

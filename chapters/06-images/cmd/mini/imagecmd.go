@@ -132,14 +132,34 @@ func imageInspectCommand() *cli.Command {
 				}
 				out = append(out, inspectImage(img))
 			}
-			b, err := json.MarshalIndent(out, "", "    ")
-			if err != nil {
-				return err
-			}
-			fmt.Println(string(b))
-			return errors.Join(errs...)
+			return errors.Join(printJSON(out), errors.Join(errs...))
 		},
 	}
+}
+
+// pruneImages removes the blobs and unpacked layers no image uses, and says how much it freed.
+func pruneImages(c *cli.Context) error {
+	s, err := image.Open(c.String("root"))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p, err := s.Prune()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Deleted %d blobs and %d unpacked layers\nTotal reclaimed space: %s\n", p.Blobs, p.Layers, humanSize(p.Bytes))
+	return nil
+}
+
+// printJSON prints v as `docker inspect` does: indented JSON, four spaces.
+func printJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "    ")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(b))
+	return nil
 }
 
 func inspectImage(img *image.Image) inspected {
@@ -237,19 +257,7 @@ func imagePruneCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not prompt (Mini never does)"},
 		},
 		OnUsageError: usageError,
-		Action: func(c *cli.Context) error {
-			s, err := image.Open(c.String("root"))
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			p, err := s.Prune()
-			if err != nil {
-				return err
-			}
-			fmt.Printf("Deleted %d blobs and %d unpacked layers\nTotal reclaimed space: %s\n", p.Blobs, p.Layers, humanSize(p.Bytes))
-			return nil
-		},
+		Action:       pruneImages,
 	}
 }
 

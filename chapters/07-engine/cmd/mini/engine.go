@@ -278,6 +278,19 @@ func lookup(c *cli.Context, min int) (*engine.Engine, []*engine.Container, error
 	return e, cs, nil
 }
 
+// findContainer opens the engine and finds one container by name or ID prefix.
+func findContainer(c *cli.Context, ref string) (*engine.Engine, *engine.Container, error) {
+	e, err := engine.Open(c.String("root"))
+	if err != nil {
+		return nil, nil, err
+	}
+	ctr, err := e.Lookup(ref)
+	if err != nil {
+		return nil, nil, notFound(err)
+	}
+	return e, ctr, nil
+}
+
 // notFound gives "no such container" Docker's exit status, 1.
 func notFound(err error) error {
 	var nf *engine.NotFoundError
@@ -357,14 +370,19 @@ func stopCommand() *cli.Command {
 		Flags: []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before SIGKILL (default: the container's --stop-timeout)"}},
 		Action: func(c *cli.Context) error {
 			return each(c, func(e *engine.Engine, ctr *engine.Container) error {
-				t := ctr.StopTimeout
-				if c.Int("time") >= 0 {
-					t = c.Int("time")
-				}
-				return e.Stop(ctr, time.Duration(t)*time.Second)
+				return e.Stop(ctr, stopTimeout(c, ctr))
 			})
 		},
 	}
+}
+
+// stopTimeout is -t, or the container's --stop-timeout.
+func stopTimeout(c *cli.Context, ctr *engine.Container) time.Duration {
+	t := ctr.StopTimeout
+	if c.Int("time") >= 0 {
+		t = c.Int("time")
+	}
+	return time.Duration(t) * time.Second
 }
 
 func restartCommand() *cli.Command {
@@ -373,11 +391,7 @@ func restartCommand() *cli.Command {
 		Flags: []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before SIGKILL"}},
 		Action: func(c *cli.Context) error {
 			return each(c, func(e *engine.Engine, ctr *engine.Container) error {
-				t := ctr.StopTimeout
-				if c.Int("time") >= 0 {
-					t = c.Int("time")
-				}
-				if err := e.Stop(ctr, time.Duration(t)*time.Second); err != nil {
+				if err := e.Stop(ctr, stopTimeout(c, ctr)); err != nil {
 					return err
 				}
 				return e.Start(ctr, startOptions())
@@ -422,13 +436,9 @@ func renameCommand() *cli.Command {
 			if c.NArg() != 2 {
 				return errors.New("mini rename needs two arguments: mini rename CONTAINER NEW_NAME")
 			}
-			e, err := engine.Open(c.String("root"))
+			e, ctr, err := findContainer(c, c.Args().First())
 			if err != nil {
 				return err
-			}
-			ctr, err := e.Lookup(c.Args().First())
-			if err != nil {
-				return notFound(err)
 			}
 			return e.Rename(ctr, c.Args().Get(1))
 		},
@@ -502,13 +512,9 @@ func execCommand() *cli.Command {
 			if c.NArg() < 2 {
 				return errors.New("mini exec needs a container and a command: mini exec CONTAINER COMMAND [ARG...]")
 			}
-			e, err := engine.Open(c.String("root"))
+			_, ctr, err := findContainer(c, c.Args().First())
 			if err != nil {
 				return err
-			}
-			ctr, err := e.Lookup(c.Args().First())
-			if err != nil {
-				return notFound(err)
 			}
 			pid, running := ctr.InitPID()
 			if !running {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -170,12 +169,7 @@ func inspectCommand() *cli.Command {
 				}
 				return nil
 			}
-			out, err := json.MarshalIndent(views, "", "    ")
-			if err != nil {
-				return err
-			}
-			fmt.Println(string(out))
-			return nil
+			return printJSON(views)
 		},
 	}
 }
@@ -186,26 +180,7 @@ func containerCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name: "prune", Usage: "remove every stopped container",
-				Action: func(c *cli.Context) error {
-					e, err := engine.Open(c.String("root"))
-					if err != nil {
-						return err
-					}
-					cs, err := e.List()
-					if err != nil {
-						return err
-					}
-					for _, ctr := range cs {
-						if ctr.MonitorAlive() {
-							continue
-						}
-						if err := e.Remove(ctr, engine.RemoveOptions{}); err != nil {
-							return err
-						}
-						fmt.Println(ctr.ID)
-					}
-					return nil
-				},
+				Action: func(c *cli.Context) error { return removeContainers(c, false) },
 			},
 			psCommand(), inspectCommand(), createCommand(), startCommand(), stopCommand(), killCommand(),
 			rmCommand(), logsCommand(), waitCommand(), renameCommand(), restartCommand(),

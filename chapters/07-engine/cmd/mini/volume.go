@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -78,12 +77,7 @@ func volumeCommand() *cli.Command {
 						}
 						out = append(out, map[string]string{"Name": v.Name, "Driver": "local", "Mountpoint": v.Mountpoint})
 					}
-					data, err := json.MarshalIndent(out, "", "    ")
-					if err != nil {
-						return err
-					}
-					fmt.Println(string(data))
-					return nil
+					return printJSON(out)
 				},
 			},
 			{
