@@ -70,8 +70,12 @@ type Instance struct {
 	//mini:begin 03
 	group cgroup.Group
 	//mini:end 03
+	//mini:begin 04
+	overlay overlay.Dirs // made here, mounted by the init side
+	//mini:end 04
 	//mini:begin 05
-	att *network.Attachment
+	att   *network.Attachment
+	files []network.File // the /etc files Attach wrote, for the init side
 	//mini:end 05
 }
 
@@ -149,12 +153,12 @@ func Create(cfg Config) (c *Instance, err error) {
 	if len(lower) == 0 {
 		lower = []string{cfg.Rootfs}
 	}
-	c.cfg.Overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
+	c.overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
 	if err != nil {
 		return c, err
 	}
 	if !cfg.keep() {
-		c.undo.push(func() error { return c.cfg.Overlay.Remove(n) })
+		c.undo.push(func() error { return c.overlay.Remove(n) })
 	}
 	//mini:end 04
 
@@ -214,7 +218,7 @@ func Create(cfg Config) (c *Instance, err error) {
 	// By the time the undo runs, the command has usually exited (ProcessState is set): the
 	// kernel then frees the veth with the network namespace, and Detach need not delete it.
 	c.undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
-	c.cfg.Network.Files = att.Files
+	c.files = att.Files
 	//mini:end 05
 	//mini:begin 07
 	// Written down, as the cgroup parent is: if this process is killed, whoever removes the
@@ -230,7 +234,14 @@ func Create(cfg Config) (c *Instance, err error) {
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
-	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
+	//mini:begin 04
+	msg.Overlay = c.overlay
+	//mini:end 04
+	//mini:begin 05
+	msg.NetworkFiles = c.files
+	//mini:end 05
+	return c.p.start(msg)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.

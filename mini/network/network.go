@@ -51,8 +51,6 @@ type Options struct {
 	// --network none and host.
 	Network string
 	//mini:end 07
-	// Files are set by Attach: the /etc files the init side bind-mounts into the container.
-	Files []File
 }
 
 // Parse checks the network flags. It runs before anything is set up.

@@ -61,6 +61,7 @@ type Instance struct {
 	signals *forwarder
 	p       *initProcess
 	group   cgroup.Group
+	overlay overlay.Dirs // made here, mounted by the init side
 }
 
 // ID is the run's ID: its directory's name, its cgroup's, its default hostname.
@@ -134,12 +135,12 @@ func Create(cfg Config) (c *Instance, err error) {
 	if len(lower) == 0 {
 		lower = []string{cfg.Rootfs}
 	}
-	c.cfg.Overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
+	c.overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
 	if err != nil {
 		return c, err
 	}
 	if !cfg.keep() {
-		c.undo.push(func() error { return c.cfg.Overlay.Remove(n) })
+		c.undo.push(func() error { return c.overlay.Remove(n) })
 	}
 
 	if c.cfg.Hostname == "" {
@@ -181,7 +182,9 @@ func Create(cfg Config) (c *Instance, err error) {
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
-	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
+	msg.Overlay = c.overlay
+	return c.p.start(msg)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.

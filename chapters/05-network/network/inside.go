@@ -16,7 +16,7 @@ import (
 // Inside is the init side's part: it runs in the container's namespaces, before the root
 // changes. It brings up lo (a new network namespace has one, down: even 127.0.0.1 does not work
 // until it is up) and bind-mounts the /etc files the host side wrote over the root's own.
-func Inside(o Options, root string, n *explain.Narrator) error {
+func Inside(o Options, files []File, root string, n *explain.Narrator) error {
 	if o.NewNamespace() {
 		n.Step(explain.Network, explain.Sh("ip link set lo up"), "bring up lo in the new network namespace")
 		lo, err := netlink.LinkByName("lo")
@@ -27,7 +27,7 @@ func Inside(o Options, root string, n *explain.Narrator) error {
 			return fmt.Errorf("bring lo up in the container: %w", err)
 		}
 	}
-	for _, f := range o.Files {
+	for _, f := range files {
 		// Every container gets these files, whether the root filesystem has them or not (a
 		// debootstrap minbase has no /etc/hosts), and the target is looked up inside the root:
 		// an image's etc/hosts -> /etc/shadow must not put a mount on the host's file.

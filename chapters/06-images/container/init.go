@@ -85,7 +85,7 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	}
 	// lo up, and the container's /etc files mounted: before the root changes, while the run
 	// directory that holds them is still in reach.
-	if err := network.Inside(cfg.Network, root, n); err != nil {
+	if err := network.Inside(cfg.Network, cfg.NetworkFiles, root, n); err != nil {
 		return err
 	}
 	mode, err := rootfs.Lookup(cfg.Isolation)

@@ -45,8 +45,6 @@ type Options struct {
 	Bridge string       // the bridge's name, for mode bridge
 	Subnet netip.Prefix // the zero Prefix: the bridge's existing one, or the first free default
 	Ports  []nat.Port
-	// Files are set by Attach: the /etc files the init side bind-mounts into the container.
-	Files []File
 }
 
 // Parse checks the network flags. It runs before anything is set up.

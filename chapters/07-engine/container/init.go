@@ -86,7 +86,7 @@ func setup(cfg initConfig, n *explain.Narrator) error {
 	}
 	// lo up, and the container's /etc files mounted: before the root changes, while the run
 	// directory that holds them is still in reach.
-	if err := network.Inside(cfg.Network, root, n); err != nil {
+	if err := network.Inside(cfg.Network, cfg.NetworkFiles, root, n); err != nil {
 		return err
 	}
 	// Volumes and host directories (-v), while the host's paths are still in reach.

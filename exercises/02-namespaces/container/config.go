@@ -8,8 +8,10 @@ import (
 	"github.com/minikit/kit/mini/explain"
 )
 
-// Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
-// long list of positional arguments: each chapter adds its own fields.
+// Config is everything `mini run` asks for: the user's request, and nothing the host side works
+// out from it (that is Instance's, and what the init side needs of it goes in initConfig).
+// Options live here, in one struct, rather than in a long list of positional arguments: each
+// chapter adds its own fields.
 type Config struct {
 	Args        []string // the command and its arguments
 	Env         []string // the command's environment; DefaultEnv when empty
@@ -37,7 +39,8 @@ var DefaultEnv = []string{
 	"HOME=/root",
 }
 
-// initConfig is what the host side sends to the init side through the config pipe.
+// initConfig is what the host side sends to the init side through the config pipe: the
+// request, and what the host side set up for it.
 type initConfig struct {
 	Config
 	ID      string

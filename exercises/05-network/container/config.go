@@ -11,8 +11,10 @@ import (
 	"github.com/minikit/kit/mini/overlay"
 )
 
-// Config is everything `mini run` asks for. Options live here, in one struct, rather than in a
-// long list of positional arguments: each chapter adds its own fields.
+// Config is everything `mini run` asks for: the user's request, and nothing the host side works
+// out from it (that is Instance's, and what the init side needs of it goes in initConfig).
+// Options live here, in one struct, rather than in a long list of positional arguments: each
+// chapter adds its own fields.
 type Config struct {
 	Args        []string // the command and its arguments
 	Env         []string // the command's environment; DefaultEnv when empty
@@ -28,11 +30,10 @@ type Config struct {
 	Resources    cgroup.Resources // memory, CPU and process-count limits
 	CgroupParent string           // Mini's own parent group; the run's group is created below it
 
-	ReadOnly bool         // --read-only: no writable layer; every write to the root fails with EROFS
-	Lower    []string     // the read-only layers, top first; Run uses Rootfs alone when empty (chapter 06: an image's layers)
-	Overlay  overlay.Dirs // the container's overlay directories: made by Run (host side), mounted by the init side
+	ReadOnly bool     // --read-only: no writable layer; every write to the root fails with EROFS
+	Lower    []string // the read-only layers, top first; Run uses Rootfs alone when empty (chapter 06: an image's layers)
 
-	Network network.Options // --network, --bridge, --subnet, -p; Run adds the /etc files for the init side
+	Network network.Options // --network, --bridge, --subnet, -p
 
 	// Not sent to the init process.
 	Explain *explain.Narrator `json:"-"` // --explain narration; nil for none
@@ -49,12 +50,15 @@ var DefaultEnv = []string{
 	"HOME=/root",
 }
 
-// initConfig is what the host side sends to the init side through the config pipe.
+// initConfig is what the host side sends to the init side through the config pipe: the
+// request, and what the host side set up for it.
 type initConfig struct {
 	Config
-	ID      string
-	Explain bool // narrate the init side's steps on fd 5
-	Color   bool
+	ID           string
+	Explain      bool // narrate the init side's steps on fd 5
+	Color        bool
+	Overlay      overlay.Dirs   // the overlay's directories, made by the host side, mounted by the init side
+	NetworkFiles []network.File // the /etc files the host side wrote, bind-mounted by the init side
 }
 
 // The file descriptors the init process finds open, in the order of exec.Cmd.ExtraFiles

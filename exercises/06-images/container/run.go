@@ -62,7 +62,9 @@ type Instance struct {
 	signals *forwarder
 	p       *initProcess
 	group   cgroup.Group
+	overlay overlay.Dirs // made here, mounted by the init side
 	att     *network.Attachment
+	files   []network.File // the /etc files Attach wrote, for the init side
 }
 
 // ID is the run's ID: its directory's name, its cgroup's, its default hostname.
@@ -136,12 +138,12 @@ func Create(cfg Config) (c *Instance, err error) {
 	if len(lower) == 0 {
 		lower = []string{cfg.Rootfs}
 	}
-	c.cfg.Overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
+	c.overlay, err = makeOverlay(c.dir.Dir, lower, cfg, n)
 	if err != nil {
 		return c, err
 	}
 	if !cfg.keep() {
-		c.undo.push(func() error { return c.cfg.Overlay.Remove(n) })
+		c.undo.push(func() error { return c.overlay.Remove(n) })
 	}
 
 	if c.cfg.Hostname == "" {
@@ -190,14 +192,17 @@ func Create(cfg Config) (c *Instance, err error) {
 	// By the time the undo runs, the command has usually exited (ProcessState is set): the
 	// kernel then frees the veth with the network namespace, and Detach need not delete it.
 	c.undo.push(func() error { return att.Detach(p.cmd.ProcessState != nil) })
-	c.cfg.Network.Files = att.Files
+	c.files = att.Files
 	return c, nil
 }
 
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
-	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
+	msg.Overlay = c.overlay
+	msg.NetworkFiles = c.files
+	return c.p.start(msg)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.

@@ -28,7 +28,7 @@ type Request struct {
 
 // Attachment is a container's network, as far as it was set up: Detach undoes exactly that.
 type Attachment struct {
-	Files []File // for the init side: Options.Files
+	Files []File // the /etc files the init side bind-mounts into the container (Inside)
 
 	req     Request
 	n       *explain.Narrator

@@ -49,8 +49,6 @@ type Options struct {
 	// --network bridge (its bridge is --bridge), a name from `mini network create`, or "" for
 	// --network none and host.
 	Network string
-	// Files are set by Attach: the /etc files the init side bind-mounts into the container.
-	Files []File
 }
 
 // Parse checks the network flags. It runs before anything is set up.

@@ -142,7 +142,8 @@ func Create(cfg Config) (c *Instance, err error) {
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
-	return c.p.start(initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()})
+	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
+	return c.p.start(msg)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.
