@@ -3,15 +3,21 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/tty"
 )
 
 // engineEnv is an imageEnv whose containers are all removed when the test ends, whatever
@@ -359,7 +365,7 @@ func TestCh07Step1Attach(t *testing.T) {
 // kill -9 of `mini run -d` and of `mini rm -f` at random moments: whatever state each left, ps
 // tells it, rm finishes the job, and nothing stays behind (runAll checks the host; newEnv the
 // state root). The seed is logged; MINI_KILL_SEED replays it.
-func TestCh07Step1KillCreateStartRm(t *testing.T) {
+func TestCh07KillCreateStartRm(t *testing.T) {
 	e := engineEnv(t)
 	seed := time.Now().UnixNano()
 	if s, err := strconv.ParseInt(os.Getenv("MINI_KILL_SEED"), 10, 64); err == nil {
@@ -389,4 +395,42 @@ func TestCh07Step1KillCreateStartRm(t *testing.T) {
 	// An rm killed between the record and the directory leaves an ordinary stale run directory:
 	// the next run sweeps it, as chapter 04's runs do.
 	expect(t, e.mini("run", "--rm", "busybox", "true"), 0, "")
+}
+
+// exec -t gives the command a terminal of its own, of the user's size; -it reads what is typed.
+func TestCh07Step2ExecTTY(t *testing.T) {
+	e := engineEnv(t)
+	if r := e.mini("run", "-d", "--name", "box", "busybox", "sleep", "1000"); r.Status != 0 {
+		t.Fatalf("run -d:\n%s", r)
+	}
+	pair, err := tty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	if err := unix.IoctlSetWinsize(int(pair.Master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 27, Col: 91}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := e.command(t.Context(), "exec", "-t", "box", "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo terminal; stty size")
+	var out bytes.Buffer
+	cmd.Stdin, cmd.Stdout = pair.Slave, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("mini exec -t: %v\n%s", err, out.String())
+	}
+	if got := strings.ReplaceAll(out.String(), "\r", ""); got != "terminal\n27 91\n" {
+		t.Errorf("exec -t: want a terminal of 27 rows and 91 columns, got %q", out.String())
+	}
+	cmd = e.command(t.Context(), "exec", "-it", "box", "sh")
+	out.Reset()
+	cmd.Stdin, cmd.Stdout = pair.Slave, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	pair.Master.Write([]byte("echo hel''lo; exit 4\r"))
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !asExit(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(out.String(), "hello") {
+		t.Errorf("mini exec -it box sh: want status 4 and hello, got %v, %q", err, out.String())
+	}
 }
