@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -254,27 +253,9 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return e.Monitor(c.Args().First(), smallAfterReady{os.NewFile(3, "ready")})
+			return e.Monitor(c.Args().First(), os.NewFile(3, "ready"))
 		},
 	}
-}
-
-// smallAfterReady is the monitor's ready pipe: closed once the container's command runs (or
-// could not start), it also shrinks the monitor. A monitor lives as long as its container, one
-// per container, so its memory is paid a hundred times on a host with a hundred containers.
-// Set-up (the record, the image, the mounts) leaves a heap of garbage that Go's collector, at
-// its default GOGC=100, may keep until the heap reaches 4 MiB; the monitor's live heap from then
-// on is a few KiB and a log buffer. So, once: collect and give the free pages back to the kernel
-// (debug.FreeOSMemory), and from then on collect at 25 % growth, which puts the heap's floor at
-// 1 MiB instead of 4 (debug.SetGCPercent). Neither slows the start: `mini start` has its
-// answer before either runs.
-type smallAfterReady struct{ *os.File }
-
-func (r smallAfterReady) Close() error {
-	err := r.File.Close()
-	debug.SetGCPercent(25)
-	debug.FreeOSMemory()
-	return err
 }
 
 // lookup finds the containers named by the arguments.
