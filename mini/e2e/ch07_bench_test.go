@@ -24,6 +24,7 @@ import (
 //	crun, runc   the OCI runtimes alone: `crun run` of a bundle whose config.json is `crun spec`'s
 //	             (a network namespace of its own with only loopback: what --network none is),
 //	             the kit's rootfs as its read-only root; no image store, no overlay, no network
+//	             (crun is skipped, saying why, on a host it refuses: hybrid cgroups)
 //	podman       podman → conmon → runc, with a private store (overlay) and cgroup parent
 //
 // Aims, reported and never asserted (a benchmark, not a timed test): `mini run --rm` with no
