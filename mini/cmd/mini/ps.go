@@ -118,7 +118,7 @@ func quoteArgs(args []string) string {
 	for i, a := range args {
 		q[i] = a
 		if strings.ContainsAny(a, " \t\"'") {
-			q[i] = strconv.Quote(a)
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'" // as a shell would take it back
 		}
 	}
 	return strings.Join(q, " ")
