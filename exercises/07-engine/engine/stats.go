@@ -3,13 +3,14 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minikit/kit/mini/cgroup"
 )
 
 // What `mini top` and `mini stats` show comes from where the kernel keeps it: the container's
@@ -40,27 +41,7 @@ func (c *Container) cgroupDirs() (map[string]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("container %s is not running", c.Name)
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	dirs := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		if parts[0] == "0" && parts[1] == "" {
-			dirs[""] = filepath.Join("/sys/fs/cgroup", parts[2])
-			continue
-		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			dirs[ctrl] = filepath.Join("/sys/fs/cgroup", parts[1], parts[2])
-		}
-	}
-	return dirs, sc.Err()
+	return cgroup.ProcessDirs(pid)
 }
 
 // pids lists the processes of the container's cgroup.

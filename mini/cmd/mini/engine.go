@@ -278,6 +278,19 @@ func lookup(c *cli.Context, min int) (*engine.Engine, []*engine.Container, error
 	return e, cs, nil
 }
 
+// allContainers opens the engine and lists every container record, newest first.
+func allContainers(c *cli.Context) (*engine.Engine, []*engine.Container, error) {
+	e, err := engine.Open(c.String("root"))
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := e.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, cs, nil
+}
+
 // findContainer opens the engine and finds one container by name or ID prefix.
 func findContainer(c *cli.Context, ref string) (*engine.Engine, *engine.Container, error) {
 	e, err := engine.Open(c.String("root"))

@@ -3,19 +3,18 @@
 package container
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/capability"
+	"github.com/minikit/kit/mini/cgroup"
 )
 
 // ExecInit is the exec helper's side of Exec. It runs in `/proc/self/exe exec-init`, on the main
@@ -165,39 +164,26 @@ func enter(pid int, cfg initConfig) (int, error) {
 	return child, nil
 }
 
-// joinCgroups moves this process into every cgroup the container's init process is in, read
-// from /proc/PID/cgroup: "0::/mini/ID" for v2, "4:memory:/mini/ID" per v1 hierarchy.
+// joinCgroups moves this process into every cgroup the container's init process is in.
 func joinCgroups(pid int) error {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", pid))
+	dirs, err := cgroup.ProcessDirs(pid)
 	if err != nil {
-		return fmt.Errorf("read the container's cgroups (is it running?): %w", err)
+		return err
 	}
-	defer f.Close()
-	self := strconv.Itoa(os.Getpid())
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 || !strings.Contains(parts[2], "/") {
-			continue
-		}
-		var dir string
-		switch {
-		case parts[0] == "0" && parts[1] == "":
-			dir = filepath.Join("/sys/fs/cgroup", parts[2])
-			if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err != nil {
-				dir = filepath.Join("/sys/fs/cgroup/unified", parts[2]) // hybrid hosts
-			}
-		default:
-			name := strings.TrimPrefix(parts[1], "name=")
-			dir = filepath.Join("/sys/fs/cgroup", name, parts[2])
-		}
+	self := []byte(strconv.Itoa(os.Getpid()))
+	joined := map[string]bool{}
+	for _, dir := range dirs {
 		procs := filepath.Join(dir, "cgroup.procs")
+		if joined[dir] {
+			continue // one v1 hierarchy can hold several controllers
+		}
 		if _, err := os.Stat(procs); err != nil {
 			continue // a hierarchy that is not mounted where Mini looks: not one of Mini's
 		}
-		if err := os.WriteFile(procs, []byte(self), 0); err != nil {
+		if err := os.WriteFile(procs, self, 0); err != nil {
 			return fmt.Errorf("join the container's cgroup %s: %w", dir, err)
 		}
+		joined[dir] = true
 	}
-	return sc.Err()
+	return nil
 }

@@ -204,11 +204,7 @@ func systemCommand() *cli.Command {
 // removeContainers removes every container record with its anonymous volumes (system reset), or
 // only the stopped ones, keeping their volumes (container prune, system prune), as Docker does.
 func removeContainers(c *cli.Context, running bool) error {
-	e, err := engine.Open(c.String("root"))
-	if err != nil {
-		return err
-	}
-	cs, err := e.List()
+	e, cs, err := allContainers(c)
 	if err != nil {
 		return err
 	}

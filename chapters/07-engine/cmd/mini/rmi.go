@@ -70,11 +70,7 @@ func imageInUse(c *cli.Context, s *image.Store, name string) error {
 	if len(img.Refs) > 1 && !strings.HasPrefix(img.ID.Encoded(), name) && !strings.HasPrefix(img.ID.String(), name) {
 		return nil // only a name goes; the image stays
 	}
-	e, err := engine.Open(c.String("root"))
-	if err != nil {
-		return err
-	}
-	cs, err := e.List()
+	_, cs, err := allContainers(c)
 	if err != nil {
 		return err
 	}

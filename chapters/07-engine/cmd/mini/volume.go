@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/mini/container"
-	"github.com/minikit/kit/mini/engine"
 	"github.com/minikit/kit/mini/volume"
 )
 
@@ -87,11 +86,7 @@ func volumeCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					e, err := engine.Open(c.String("root"))
-					if err != nil {
-						return err
-					}
-					cs, err := e.List()
+					_, cs, err := allContainers(c)
 					if err != nil {
 						return err
 					}

@@ -39,11 +39,7 @@ func psCommand() *cli.Command {
 }
 
 func ps(c *cli.Context) error {
-	e, err := engine.Open(c.String("root"))
-	if err != nil {
-		return err
-	}
-	cs, err := e.List()
+	_, cs, err := allContainers(c)
 	if err != nil {
 		return err
 	}
