@@ -46,13 +46,7 @@ func (e *Engine) Stop(c *Container, timeout time.Duration) error {
 	// gets the signals it has a handler for). SIGKILL to every process of its cgroup, not
 	// only to the PID we know: a process that changed its uid lost its parent-death signal,
 	// and would carry on.
-	if err := c.killAll(); err != nil {
-		return err
-	}
-	if !c.waitMonitor(10 * time.Second) {
-		return fmt.Errorf("container %s: its monitor (PID %d) did not end after SIGKILL", ShortID(c.ID), c.State.MonitorPID)
-	}
-	return nil
+	return c.killAndWait()
 }
 
 // Kill sends sig to the container's command. SIGKILL reaches every process in the container.
@@ -132,6 +126,21 @@ func (c *Container) killAll() error {
 
 // waitMonitor waits up to d for the monitor to end; it says whether it did.
 func (c *Container) waitMonitor(d time.Duration) bool {
+	return c.waitMonitorKilling(d, false)
+}
+
+// killAndWait sends SIGKILL to every process of the container, again and again, until its
+// monitor has torn the container down (10 s at most). Once would not do: a monitor that is
+// starting the container moves the new process into the cgroup only after it made the group,
+// and a process that arrived after our one look would run on, its monitor with it.
+func (c *Container) killAndWait() error {
+	if !c.waitMonitorKilling(10*time.Second, true) {
+		return fmt.Errorf("container %s: its monitor (PID %d) did not end after SIGKILL: see its processes with mini top %s", ShortID(c.ID), c.State.MonitorPID, ShortID(c.ID))
+	}
+	return nil
+}
+
+func (c *Container) waitMonitorKilling(d time.Duration, kill bool) bool {
 	f, err := os.Open(c.Path(monitorLock))
 	if err != nil {
 		return true
@@ -139,6 +148,9 @@ func (c *Container) waitMonitor(d time.Duration) bool {
 	defer f.Close()
 	deadline := time.Now().Add(d)
 	for {
+		if kill {
+			c.killAll() // a failure shows as a monitor that does not end
+		}
 		if ok, _ := state.TryRelock(f, state.Shared); ok {
 			return true
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/state"
@@ -27,11 +26,8 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 			return fmt.Errorf("cannot remove container %q: it is running: stop it first (mini stop %s), or remove it with -f", c.Name, c.Name)
 		}
 		os.WriteFile(c.Path(stopFile), nil, 0o600)
-		if err := c.killAll(); err != nil {
+		if err := c.killAndWait(); err != nil {
 			return err
-		}
-		if !c.waitMonitor(10 * time.Second) {
-			return fmt.Errorf("container %s: its monitor did not end after SIGKILL", ShortID(c.ID))
 		}
 	}
 	unlock, err := e.lock()
@@ -55,14 +51,20 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 		}
 	}
 	errs = append(errs, c.forgetNetwork(e))
-	// The record goes first: from then on the directory is an ordinary run directory, whose
-	// lock nobody holds, and a crash in the middle of the removal leaves it to the stale
-	// sweep of the next run instead of to a half-removed container.
+	// The run's lock is taken before the record goes (a container that never started has no
+	// lock file yet). From then on the directory is an ordinary run directory: if this rm is
+	// killed in the middle, its lock dies with it and the stale sweep of the next run finishes
+	// the removal, instead of a half-removed container staying for ever.
+	runLock, err := c.dir.Lock()
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	defer runLock.Close()
 	if err := os.Remove(c.Path(state.RecordFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
-	if err := os.RemoveAll(c.Dir()); err != nil {
-		errs = append(errs, fmt.Errorf("remove %s: %w", c.Dir(), err))
+	if err := c.dir.Remove(); err != nil {
+		errs = append(errs, err)
 	}
 	if o.Volumes || c.AutoRemove {
 		errs = append(errs, RemoveAnonymousVolumes(e.root.Dir, c.Config.Volumes))

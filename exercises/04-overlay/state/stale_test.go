@@ -5,7 +5,10 @@ package state
 import (
 	"errors"
 	"os"
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCh04StaleRuns(t *testing.T) {
@@ -60,5 +63,58 @@ func TestCh04StaleRuns(t *testing.T) {
 	}
 	if stale, _ := Stale(t.TempDir() + "/none"); len(stale) != 0 {
 		t.Errorf("a state root that does not exist has stale runs %v", stale)
+	}
+}
+
+// A removal that stops half-way (here: a mount point it cannot remove; in life: Mini killed)
+// must leave the lock file, so that the rest is judged stale and swept, not taken for a run that
+// is just starting and kept for ever.
+func TestCh04RemoveKeepsTheLockForLast(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: makes a mount point the removal cannot remove; run the tests with sudo")
+	}
+	root, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := root.NewRun()
+	lock, err := run.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+	busy := run.Path("upper", "busy")
+	if err := os.MkdirAll(busy, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// A private mount namespace on a thread of its own, never unlocked: the Go runtime
+		// ends the thread and the namespace with it, so the host never sees the mount.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Mount(t.TempDir(), busy, "", unix.MS_BIND, ""); err != nil {
+			errc <- err
+			return
+		}
+		if err := run.Remove(); err == nil {
+			errc <- errors.New("Remove succeeded under a mount point")
+			return
+		}
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	stale, err := Stale(root.Dir)
+	if err != nil || len(stale) != 1 || stale[0] != run.Dir {
+		t.Fatalf("after a removal that stopped half-way, Stale = %v, %v; want %s", stale, err, run.Dir)
 	}
 }

@@ -112,17 +112,26 @@ func TestCh07Step1RunDetached(t *testing.T) {
 	if got := e.field("keeper", "{{.State.Status}}"); got != "running" {
 		t.Errorf("run -d returned, status %q, want running", got)
 	}
+	upper := filepath.Join(e.field("keeper", "{{.Dir}}"), "upper", "data")
+	eventually(t, "the first run to write /data", func() bool {
+		data, _ := os.ReadFile(upper)
+		return string(data) == "kept\n"
+	})
 	expect(t, e.mini("kill", "keeper"), 0, "keeper\n")
 	eventually(t, "keeper to exit", func() bool { return e.field("keeper", "{{.State.Status}}") == "exited" })
 	if got := e.field("keeper", "{{.State.ExitCode}}"); got != "137" {
 		t.Errorf("after kill: exit code %s, want 137", got)
 	}
 	expect(t, e.mini("start", "keeper"), 0, "keeper\n")
+	// commit and cp come later; the upper layer shows what both runs wrote. (start returns
+	// once the command runs, which may be before its first line did.)
+	eventually(t, "the second run to write /data", func() bool {
+		data, _ := os.ReadFile(upper)
+		return string(data) == "kept\nkept\n"
+	})
 	expect(t, e.mini("stop", "-t", "0", "keeper"), 0, "keeper\n")
-	// commit and cp come later; the upper layer shows what both runs wrote.
-	upper := filepath.Join(e.field("keeper", "{{.Dir}}"), "upper", "data")
 	if data, err := os.ReadFile(upper); err != nil || string(data) != "kept\nkept\n" {
-		t.Errorf("the upper layer's /data: %q, %v; want two lines", data, err)
+		t.Errorf("the upper layer's /data after stop: %q, %v; want two lines", data, err)
 	}
 
 	r = e.mini("run", "-d", "--rm", "--name", "gone", "busybox", "true")

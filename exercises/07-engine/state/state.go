@@ -87,6 +87,19 @@ func (c *RunDir) Path(elem ...string) string {
 
 // Remove deletes the container's directory and everything in it.
 func (c *RunDir) Remove() error {
+	// The lock file goes last. A Mini killed half-way through the removal then leaves a
+	// directory whose lock nobody holds, which the next run's stale sweep finishes removing;
+	// had the lock file gone first, the rest would look like a run that is just starting, and
+	// stay for ever.
+	if entries, err := os.ReadDir(c.Dir); err == nil {
+		for _, e := range entries {
+			if e.Name() != lockFile {
+				if err := os.RemoveAll(c.Path(e.Name())); err != nil {
+					return fmt.Errorf("remove container directory %s: %w", c.Dir, err)
+				}
+			}
+		}
+	}
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("remove container directory %s: %w", c.Dir, err)
 	}
