@@ -71,6 +71,12 @@ type Config struct {
 	Stdin   *os.File          `json:"-"`
 	Stdout  *os.File          `json:"-"`
 	Stderr  *os.File          `json:"-"`
+	//mini:begin 07
+	// Console, with TTY, is handed the pseudo-terminal's master once the command holds the
+	// slave, instead of Mini copying between the master and Stdin/Stdout: chapter 07's monitor
+	// holds the terminal itself and serves it to whichever client attaches. It must close it.
+	Console func(master *os.File) `json:"-"`
+	//mini:end 07
 }
 
 // DefaultEnv is the environment a command gets when none is given: the same PATH Docker uses,

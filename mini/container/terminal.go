@@ -28,6 +28,12 @@ func (p *initProcess) attach(cfg Config) error {
 		p.cmd.WaitDelay = time.Second
 		return nil
 	}
+	//mini:begin 07
+	if cfg.Console != nil {
+		// The monitor's clients bring their own terminals, one after the other.
+		cfg.Interactive, in, out = false, nil, nil
+	}
+	//mini:end 07
 	if cfg.Interactive && !tty.IsTerminal(in.Fd()) {
 		return errors.New("the input device is not a TTY: drop -t to pipe stdin into the command, or run from a terminal")
 	}
@@ -36,6 +42,9 @@ func (p *initProcess) attach(cfg Config) error {
 		return err
 	}
 	p.term = &terminal{pair: pair, in: in, out: out, interactive: cfg.Interactive, copied: make(chan struct{})}
+	//mini:begin 07
+	p.term.console = cfg.Console
+	//mini:end 07
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = pair.Slave, pair.Slave, pair.Slave
 	// A terminal belongs to a session: the command starts a new session (setsid) and takes the
 	// pseudo-terminal as its controlling terminal (TIOCSCTTY on its fd 0), so that ^C and the
@@ -54,6 +63,9 @@ type terminal struct {
 	restore     func()
 	copied      chan struct{} // closed when all output has been copied
 	once        sync.Once
+	//mini:begin 07
+	console func(master *os.File) // Config.Console: who takes the master instead of Mini
+	//mini:end 07
 }
 
 // started runs once the child has its copy of the slave end.
@@ -64,6 +76,13 @@ func (t *terminal) started() {
 	// The parent's copy of the slave must go: the master reads EOF (EIO) only when no process
 	// holds the slave any more, which is how Mini knows all output has arrived.
 	t.pair.Slave.Close()
+	//mini:begin 07
+	if t.console != nil {
+		t.console(t.pair.Master) // the monitor copies it, resizes it, and closes it
+		close(t.copied)
+		return
+	}
+	//mini:end 07
 	if tty.IsTerminal(t.in.Fd()) {
 		t.resize()
 		if t.interactive {
@@ -83,7 +102,7 @@ func (t *terminal) started() {
 
 // resize gives the container's terminal the size of the user's.
 func (t *terminal) resize() {
-	if t != nil && tty.IsTerminal(t.in.Fd()) {
+	if t != nil && t.in != nil && tty.IsTerminal(t.in.Fd()) {
 		_ = tty.CopySize(t.in.Fd(), t.pair.Master.Fd())
 	}
 }
@@ -94,6 +113,11 @@ func (t *terminal) done() {
 		return
 	}
 	t.once.Do(func() {
+		//mini:begin 07
+		if t.console != nil {
+			return // the master is the monitor's, which reads what is left in it, then closes it
+		}
+		//mini:end 07
 		select {
 		case <-t.copied:
 		case <-time.After(2 * time.Second):

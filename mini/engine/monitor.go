@@ -41,12 +41,16 @@ type startReport struct {
 // Monitor is the monitor process's whole life: it starts the container's command, writes its
 // log and state, tears it down when it ends, and starts it again if the restart policy says
 // so. ready is the pipe to the waiting `mini start`; it is closed after the first start.
-func (e *Engine) Monitor(id string, ready io.WriteCloser) error {
+//
+// attached says that the starting command attaches to the container's terminal (-t) as soon as
+// the command runs: the terminal's output waits for it.
+func (e *Engine) Monitor(id string, ready io.WriteCloser, attached bool) error {
 	c, err := e.load(id)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
 		return err
 	}
+	c.attachFirst = attached
 	lock, err := state.LockFile(c.Path(monitorLock), state.Exclusive)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
@@ -133,20 +137,37 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
-	if cfg.Interactive {
+	switch {
+	case cfg.TTY:
+		// -t: the monitor holds the command's terminal and serves it to attached clients
+		// (attach.go); what it prints goes to the log as stdout, as Docker's does.
+		srv, err := c.serveAttach(nil, c.attachFirst)
+		if err != nil {
+			return 0, false, err
+		}
+		defer srv.Close()
+		cfg.Console = func(master *os.File) {
+			copying.Add(1)
+			go func() {
+				defer copying.Done()
+				srv.serveTerminal(master, w)
+			}()
+		}
+	case cfg.Interactive:
 		// -i: the command's stdin is a pipe whose other end an attached client feeds.
 		inR, inW, err := os.Pipe()
 		if err != nil {
 			return 0, false, err
 		}
 		defer inR.Close()
-		l, err := c.serveStdin(inW)
+		srv, err := c.serveAttach(inW, false)
 		if err != nil {
 			return 0, false, err
 		}
-		defer l.Close()
+		defer srv.Close()
 		cfg.Stdin = inR
 	}
+	c.attachFirst = false // a restart has nobody waiting for its first words
 	// The command gets its own copies of the pipes' write ends (or never will): the monitor's
 	// must then be closed, or the copies would never see EOF.
 	closeWriters := func() { outW.Close(); errW.Close() }

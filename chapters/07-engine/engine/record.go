@@ -59,6 +59,9 @@ type Container struct {
 	Record
 	State State
 	dir   *state.RunDir
+	// attachFirst, in the monitor: the command that started the container attaches to its
+	// terminal as soon as it runs (see attachServer.keep).
+	attachFirst bool
 }
 
 // The files of a container's run directory (see the package comment).

@@ -85,7 +85,7 @@ func (t *terminal) started() {
 
 // resize gives the container's terminal the size of the user's.
 func (t *terminal) resize() {
-	if t != nil && tty.IsTerminal(t.in.Fd()) {
+	if t != nil && t.in != nil && tty.IsTerminal(t.in.Fd()) {
 		_ = tty.CopySize(t.in.Fd(), t.pair.Master.Fd())
 	}
 }

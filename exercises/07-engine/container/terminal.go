@@ -30,6 +30,10 @@ func (p *initProcess) attach(cfg Config) error {
 		p.cmd.WaitDelay = time.Second
 		return nil
 	}
+	if cfg.Console != nil {
+		// The monitor's clients bring their own terminals, one after the other.
+		cfg.Interactive, in, out = false, nil, nil
+	}
 	if cfg.Interactive && !tty.IsTerminal(in.Fd()) {
 		return errors.New("the input device is not a TTY: drop -t to pipe stdin into the command, or run from a terminal")
 	}
@@ -38,6 +42,7 @@ func (p *initProcess) attach(cfg Config) error {
 		return err
 	}
 	p.term = &terminal{pair: pair, in: in, out: out, interactive: cfg.Interactive, copied: make(chan struct{})}
+	p.term.console = cfg.Console
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = pair.Slave, pair.Slave, pair.Slave
 	// A terminal belongs to a session: the command starts a new session (setsid) and takes the
 	// pseudo-terminal as its controlling terminal (TIOCSCTTY on its fd 0), so that ^C and the
@@ -56,6 +61,7 @@ type terminal struct {
 	restore     func()
 	copied      chan struct{} // closed when all output has been copied
 	once        sync.Once
+	console     func(master *os.File) // Config.Console: who takes the master instead of Mini
 }
 
 // started runs once the child has its copy of the slave end.
@@ -66,6 +72,11 @@ func (t *terminal) started() {
 	// The parent's copy of the slave must go: the master reads EOF (EIO) only when no process
 	// holds the slave any more, which is how Mini knows all output has arrived.
 	t.pair.Slave.Close()
+	if t.console != nil {
+		t.console(t.pair.Master) // the monitor copies it, resizes it, and closes it
+		close(t.copied)
+		return
+	}
 	if tty.IsTerminal(t.in.Fd()) {
 		t.resize()
 		if t.interactive {
@@ -85,7 +96,7 @@ func (t *terminal) started() {
 
 // resize gives the container's terminal the size of the user's.
 func (t *terminal) resize() {
-	if t != nil && tty.IsTerminal(t.in.Fd()) {
+	if t != nil && t.in != nil && tty.IsTerminal(t.in.Fd()) {
 		_ = tty.CopySize(t.in.Fd(), t.pair.Master.Fd())
 	}
 }
@@ -96,6 +107,9 @@ func (t *terminal) done() {
 		return
 	}
 	t.once.Do(func() {
+		if t.console != nil {
+			return // the master is the monitor's, which reads what is left in it, then closes it
+		}
 		select {
 		case <-t.copied:
 		case <-time.After(2 * time.Second):

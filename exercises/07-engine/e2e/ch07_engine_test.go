@@ -367,7 +367,11 @@ func TestCh07Step1Attach(t *testing.T) {
 	expect(t, e.mini("logs", "bg"), 0, "typed\n")
 	// start -a -i runs it again, attached; only this run's output is shown.
 	expect(t, e.miniIn(strings.NewReader("again\n"), "start", "-a", "-i", "bg"), 0, "again\n")
-	expectError(t, e.mini("run", "-d", "-i", "-t", "busybox", "sh"), 125, "-i with -t")
+	// -dit is a shell waiting for a terminal (ch07_terminal_test.go): not for a pipe.
+	if r := e.mini("run", "-dit", "--name", "tsh", "busybox", "sh"); r.Status != 0 {
+		t.Fatalf("run -dit:\n%s", r)
+	}
+	expectError(t, e.miniIn(strings.NewReader("exit\n"), "attach", "tsh"), 125, "not a TTY")
 	expectError(t, e.mini("attach", "fg"), 1, "not running")
 }
 

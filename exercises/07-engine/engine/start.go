@@ -21,6 +21,9 @@ type StartOptions struct {
 	// Env is the monitor's environment (MINI_BUSYBOX_DIR and the like are the command's
 	// business, not the monitor's: it is only given what it needs).
 	Env []string
+	// Attach says that the caller attaches to the container's terminal (-t) once it runs: the
+	// monitor keeps the terminal's first output for it.
+	Attach bool
 }
 
 // Start starts the container's monitor and waits until the command runs, or could not start:
@@ -40,7 +43,11 @@ func (e *Engine) Start(c *Container, o StartOptions) error {
 		return fmt.Errorf("open the monitor's log: %w", err)
 	}
 	defer log.Close()
-	cmd := exec.Command(o.Exe, "--root", e.root.Dir, "monitor", c.ID)
+	args := []string{"--root", e.root.Dir, "monitor", c.ID}
+	if o.Attach {
+		args = []string{"--root", e.root.Dir, "monitor", "--attach", c.ID}
+	}
+	cmd := exec.Command(o.Exe, args...)
 	cmd.Env = o.Env
 	cmd.Dir = "/"
 	// The monitor's stdout and stderr go to monitor.log: it must not hold the terminal or the

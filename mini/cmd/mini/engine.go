@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/engine"
 	"github.com/minikit/kit/mini/image"
+	"github.com/minikit/kit/mini/tty"
 	"github.com/minikit/kit/mini/volume"
 )
 
@@ -115,9 +117,6 @@ func newRecord(c *cli.Context, cfg container.Config) (engine.Record, error) {
 	if r.Restart, err = engine.ParseRestart(c.String("restart")); err != nil {
 		return r, err
 	}
-	if cfg.Interactive && cfg.TTY {
-		return r, errors.New("-i with -t needs Mini to hold your terminal, which only a foreground run without --name does (chapter 00's run): drop --name/-d, or drop -t")
-	}
 	if r.AutoRemove && r.Restart.Name != "no" {
 		return r, errors.New("--rm and --restart cannot go together: a container removed when it ends cannot be restarted")
 	}
@@ -191,12 +190,18 @@ func createCommand() *cli.Command {
 // runRecord is `mini run -d` (and `run --name` in the foreground): create, start, and in the
 // foreground follow the log until the container ends.
 func runRecord(c *cli.Context) error {
+	foregroundTTY := c.Bool("tty") && !c.Bool("detach")
+	if foregroundTTY && c.Bool("interactive") && !tty.IsTerminal(os.Stdin.Fd()) {
+		return errNotATerminal
+	}
 	e, ctr, err := createRecord(c)
 	if err != nil {
 		return err
 	}
 	offset := ctr.LogSize()
-	if err := e.Start(ctr, startOptions()); err != nil {
+	o := startOptions()
+	o.Attach = foregroundTTY
+	if err := e.Start(ctr, o); err != nil {
 		if ctr.AutoRemove {
 			if again, lerr := e.Lookup(ctr.ID); lerr == nil {
 				err = errors.Join(err, e.Remove(again, engine.RemoveOptions{Force: true}))
@@ -214,6 +219,9 @@ func runRecord(c *cli.Context) error {
 // attach follows the container's output from offset until it ends, with stdin sent to it for a
 // container created with -i, and returns its exit status as the command's.
 func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
+	if ctr.Config.TTY {
+		return attachTerminal(e, ctr)
+	}
 	if ctr.Config.Interactive {
 		go func() {
 			if err := ctr.AttachStdin(os.Stdin); err != nil {
@@ -232,6 +240,43 @@ func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
 		return cli.Exit("", again.State.ExitCode)
 	}
 	return nil
+}
+
+// errNotATerminal: -it attaches the user's terminal, raw, to the container's; a pipe is not one.
+var errNotATerminal = errors.New("the input device is not a TTY: drop -t to pipe stdin into the command, or run from a terminal")
+
+// attachTerminal connects this terminal to the container's (-t) until the command ends, or
+// until Ctrl-P Ctrl-Q detaches, and returns the command's exit status as the command's.
+func attachTerminal(e *engine.Engine, ctr *engine.Container) error {
+	if ctr.Config.Interactive && !tty.IsTerminal(os.Stdin.Fd()) {
+		return errNotATerminal
+	}
+	since := time.Now()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	defer signal.Stop(winch)
+	detached, err := ctr.AttachTerminal(os.Stdin, os.Stdout, winch)
+	if err != nil {
+		return err
+	}
+	if detached {
+		fmt.Fprintf(os.Stderr, "\r\nmini: detached from %s, which runs on: mini attach %s\n", ctr.Name, ctr.Name)
+		return nil
+	}
+	// The output ended with the command; its monitor writes down the exit status right after.
+	for {
+		again, err := e.Lookup(ctr.ID)
+		if err != nil {
+			return nil // --rm: the monitor removed it; its status is gone with it
+		}
+		if again.State.FinishedAt.After(since) || !again.MonitorAlive() {
+			if again.State.ExitCode != 0 {
+				return cli.Exit("", again.State.ExitCode)
+			}
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // startOptions: the monitor is this very binary.
@@ -253,8 +298,9 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return e.Monitor(c.Args().First(), os.NewFile(3, "ready"))
+			return e.Monitor(c.Args().First(), os.NewFile(3, "ready"), c.Bool("attach"))
 		},
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "attach", Usage: "the starting command attaches to the terminal (-t): keep its first output"}},
 	}
 }
 
@@ -368,8 +414,13 @@ func startCommand() *cli.Command {
 				ctr.Config.Interactive = false // do not send this terminal's input
 			}
 			// Only what this run writes: the log so far is the earlier runs'.
+			if ctr.Config.TTY && ctr.Config.Interactive && !tty.IsTerminal(os.Stdin.Fd()) {
+				return errNotATerminal
+			}
 			offset := ctr.LogSize()
-			if err := e.Start(ctr, startOptions()); err != nil {
+			o := startOptions()
+			o.Attach = ctr.Config.TTY
+			if err := e.Start(ctr, o); err != nil {
 				return err
 			}
 			return attach(e, ctr, offset)
@@ -588,7 +639,7 @@ func envFiles(paths []string) ([]string, error) {
 
 func attachCommand() *cli.Command {
 	return &cli.Command{
-		Name: "attach", Usage: "follow a running container's output, with stdin sent to it if it was created with -i", ArgsUsage: "CONTAINER",
+		Name: "attach", Usage: "attach to a running container: its terminal (-t; Ctrl-P Ctrl-Q detaches), or its output with stdin sent to it (-i)", ArgsUsage: "CONTAINER",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return errors.New("mini attach takes one container")
