@@ -5,7 +5,7 @@
 #                        damaged bundle), the release, and Go from the bundle when there is none
 #   bundle_apt_install   the missing packages from the bundle's local apt repository
 #   bundle_finish        the Go module cache (root's, and the sudo user's), the busybox rootfs,
-#                        bin/mini and the busybox:latest image
+#                        bin/mini, the busybox:latest image and the lab VM's kernel package
 # Each step looks first and does nothing when its part is in place: a second run changes nothing.
 
 bundle_course="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -111,6 +111,7 @@ bundle_finish() {
 	bundle_gomod
 	bundle_rootfs
 	bundle_image
+	bundle_vm_kernel
 	if ((${#bundle_done[@]})); then
 		local list
 		printf -v list '%s, ' "${bundle_done[@]}"
@@ -183,6 +184,19 @@ bundle_rootfs() {
 	echo "$(sha256sum "$build/busybox/bin/busybox" | cut -d' ' -f1) $(sha256sum "$bundle_course/rootfs/build.sh" | cut -d' ' -f1)" >"$build/.busybox.stamp"
 	rmdir "$tmp"
 	bundle_done+=("the busybox root filesystem")
+}
+
+# bundle_vm_kernel puts the lab VM's kernel package where scripts/vm/prepare looks before it
+# downloads one: the VM lab and the test command's cgroup v2 VM then need no network either.
+bundle_vm_kernel() {
+	local deb dir="${MINI_VM_CACHE:-$bundle_course/scripts/vm/.cache}/deb"
+	for deb in "$bundle"/vm/*.deb; do
+		[[ -f $deb ]] || continue
+		[[ -f $dir/$(basename "$deb") ]] && continue
+		mkdir -p "$dir"
+		cp "$deb" "$dir/"
+		bundle_done+=("the lab VM's kernel package")
+	done
 }
 
 # bundle_image builds bin/mini when there is none and loads busybox:latest when the store

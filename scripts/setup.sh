@@ -33,6 +33,8 @@ need=(
   "runc:runc"
   # chapter 07's browser test: headless Chromium renders `mini ui`
   "chromium:chromium"
+  # the VM lab (scripts/vm/lab: a VM beside a container) and the test command's cgroup v2 VM
+  "qemu-system-x86_64:qemu-system-x86"
 )
 
 from=""

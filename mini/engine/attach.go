@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -96,6 +97,7 @@ type attachServer struct {
 	// comes, the output is kept here too (64 KiB at most). It also goes to the log.
 	keep    bool
 	pending []byte
+	arrived chan struct{} // closed when the first client has come
 }
 
 // maxPending bounds what is kept for a first client that may never come (it was killed).
@@ -103,7 +105,7 @@ const maxPending = 64 << 10
 
 // serveAttach listens on attach.sock; stdin is nil for a container with -t. Close stops it.
 func (c *Container) serveAttach(stdin io.WriteCloser, keep bool) (*attachServer, error) {
-	s := &attachServer{stdin: stdin, keep: keep}
+	s := &attachServer{stdin: stdin, keep: keep, arrived: make(chan struct{})}
 	err := c.inDir(attachSocket, func(path string) error {
 		os.Remove(path) // the previous run's
 		var err error
@@ -145,7 +147,10 @@ func (s *attachServer) welcome(conn net.Conn) (ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	first := !s.came
-	s.came = true
+	if first {
+		s.came = true
+		close(s.arrived)
+	}
 	switch {
 	case s.stdin != nil && !first:
 		writeFrame(conn, frameError, []byte("its stdin has ended (it is given to the first client only: stdin once)"))
@@ -248,8 +253,18 @@ func (s *attachServer) serveTerminal(master *os.File, log logWriter) {
 	if s.client != nil {
 		s.client.Close() // the client's end of output: the command has ended
 	}
+	waitFirst := s.keep
 	s.mu.Unlock()
 	master.Close()
+	if waitFirst {
+		// A short command may be over before the client that started it has connected: the
+		// socket must still be there for it, with the output kept (10 s at most: it may have
+		// been killed).
+		select {
+		case <-s.arrived:
+		case <-time.After(10 * time.Second):
+		}
+	}
 }
 
 // dial connects to the monitor's attach socket.

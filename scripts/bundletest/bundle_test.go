@@ -47,11 +47,23 @@ func TestBundleOffline(t *testing.T) {
 	hostGocache := strings.TrimSpace(mustRun(t, nil, repo, "go", "env", "GOCACHE"))
 	dpkgBefore := mustRun(t, nil, "/", "dpkg-query", "-W", "-f=${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n")
 
-	// The bundle, as a teacher makes it (with the Go toolchain, to check it too).
+	// The bundle, as a teacher makes it (with the Go toolchain, to check it too). In a room with
+	// no network, MINI_BUNDLE names the bundle the room was set up from: it is tested instead,
+	// and the whole test runs offline (scripts/test).
 	bundle := filepath.Join(tmp, "mini-bundle.tar")
-	start := time.Now()
-	out := mustRun(t, nil, repo, "bash", filepath.Join(repo, "scripts", "bundle"), bundle)
-	t.Logf("scripts/bundle took %s: %s", time.Since(start).Round(time.Second), lastLine(out))
+	if given := os.Getenv("MINI_BUNDLE"); given != "" {
+		if bundle, err = filepath.Abs(given); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(bundle); err != nil || !fi.Mode().IsRegular() {
+			t.Fatalf("MINI_BUNDLE=%s: want the bundle's tar, as scripts/bundle wrote it (%v)", given, err)
+		}
+		t.Logf("testing MINI_BUNDLE=%s", bundle)
+	} else {
+		start := time.Now()
+		out := mustRun(t, nil, repo, "bash", filepath.Join(repo, "scripts", "bundle"), bundle)
+		t.Logf("scripts/bundle took %s: %s", time.Since(start).Round(time.Second), lastLine(out))
+	}
 
 	// The room: the tar unpacked as a student would. The course in it is HEAD; its setup scripts
 	// are replaced by this tree's, so that the test tests the scripts as they are now.
@@ -88,7 +100,7 @@ func TestBundleOffline(t *testing.T) {
 			t.Fatalf("setup.sh --from %s: exit %d\nstdout:\n%s\nstderr:\n%s", bundle, code, stdout, stderr)
 		}
 		t.Logf("setup.sh --from:\n%s", stdout)
-		for _, want := range []string{"root's Go module cache", "the busybox root filesystem", "the image busybox:latest", "safe.directory"} {
+		for _, want := range []string{"root's Go module cache", "the busybox root filesystem", "the image busybox:latest", "safe.directory", "the lab VM's kernel package"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("setup.sh --from did not say it installed %s:\n%s", want, stdout)
 			}
@@ -141,6 +153,12 @@ func TestBundleOffline(t *testing.T) {
 			if code != 0 {
 				t.Errorf("offline, in %s: GOFLAGS=%s go %s: exit %d\n%s%s", c.dir, c.flags, strings.Join(c.args, " "), code, stdout, stderr)
 			}
+		}
+		// The lab VM, from the kernel package setup put in the room's VM cache: the VM lab and
+		// the test command's cgroup v2 VM need no network either.
+		stdout, stderr, code := offline(t, goOffline, course, "bash", filepath.Join("scripts", "vm", "prepare"))
+		if code != 0 || !strings.Contains(stderr+stdout, "prepared ") || strings.Contains(stderr+stdout, "downloading") {
+			t.Errorf("offline, scripts/vm/prepare: exit %d, want 0, \"prepared\" and no download\n%s%s", code, stdout, stderr)
 		}
 	})
 
@@ -348,7 +366,7 @@ func roomEnv(home, state, gocache, tmp string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "HOME", "GOPATH", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOCACHE", "GOENV", "MINI_ROOT", "TMPDIR", "GIT_CONFIG_SYSTEM",
+		case "HOME", "GOPATH", "GOMODCACHE", "GOFLAGS", "GOPROXY", "GOCACHE", "GOENV", "MINI_ROOT", "TMPDIR", "GIT_CONFIG_SYSTEM", "MINI_VM_CACHE",
 			"SUDO_USER", "SUDO_UID", "SUDO_GID", "SUDO_COMMAND":
 			continue
 		}

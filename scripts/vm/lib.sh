@@ -16,6 +16,12 @@ flavour="${MINI_VM_FLAVOUR:-cloud-amd64}"
 vm_mem="${MINI_VM_MEM:-1536}"
 vm_cpus="${MINI_VM_CPUS:-2}"
 
+# kernel_pkg: the kernel package, whichever linux-image the flavour's metapackage points at today
+# (from apt's lists: no network). scripts/bundle puts the same package in the offline bundle.
+kernel_pkg() {
+	apt-cache depends "linux-image-$flavour" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1
+}
+
 die() {
 	echo "$(basename "$0"): $*" >&2
 	exit 1

@@ -375,6 +375,28 @@ func TestCh07Step1Attach(t *testing.T) {
 	expectError(t, e.mini("attach", "fg"), 1, "not running")
 }
 
+// A foreground run with a name passes the signals it gets on to the container's command, as
+// chapter 00's run does (the container is not its child: the kernel would not); three ^C kill a
+// command that has no handler for them, which PID 1 then ignores.
+func TestCh07Step1SignalProxy(t *testing.T) {
+	e := engineEnv(t)
+	run := e.start("run", "--name", "trapper", "busybox", "sh", "-c", `trap 'echo got INT; exit 7' INT; echo ready; while :; do sleep 0.1; done`)
+	run.waitFor("ready")
+	run.signal(syscall.SIGINT)
+	if r := run.wait(); r.Status != 7 || !strings.Contains(r.Stdout, "got INT") {
+		t.Errorf("SIGINT to run --name: want the trap's exit 7 and its line, got:\n%s", r)
+	}
+	run = e.start("run", "--name", "sleeper", "busybox", "sh", "-c", "echo ready; exec sleep 1000")
+	run.waitFor("ready")
+	for i := 0; i < 3; i++ {
+		run.signal(syscall.SIGINT)
+		time.Sleep(50 * time.Millisecond) // three signals, not one: the kernel merges a pending one
+	}
+	if r := run.wait(); r.Status != 137 || !strings.Contains(r.Stderr, "3 interrupts") {
+		t.Errorf("three SIGINTs to run --name of sleep: want 137 and the message, got:\n%s", r)
+	}
+}
+
 // kill -9 of `mini run -d` and of `mini rm -f` at random moments: whatever state each left, ps
 // tells it, rm finishes the job, and nothing stays behind (runAll checks the host; newEnv the
 // state root). The seed is logged; MINI_KILL_SEED replays it.

@@ -63,6 +63,11 @@ func (e *Engine) Kill(c *Container, sig unix.Signal) error {
 	return c.signal(sig)
 }
 
+// Signal passes sig on to the container's command, as an attached `mini run` or `start -a` does
+// with the signals it gets (Docker's --sig-proxy): unlike Kill, it does not mark the container
+// as stopped by the user, so a restart policy still applies.
+func (c *Container) Signal(sig unix.Signal) error { return c.signal(sig) }
+
 // signal sends sig to the container's init process, after checking that the PID still is
 // the container's (a PID is reused once its process is gone).
 func (c *Container) signal(sig unix.Signal) error {

@@ -222,10 +222,38 @@ func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
 	if ctr.Config.TTY {
 		return attachTerminal(e, ctr)
 	}
+	// The signals this command gets go to the container's command, as chapter 00's run passes
+	// them on (^C included): the container is not this command's child, so the kernel would
+	// not. Without -t only; with -t, ^C is a key the container's terminal turns into SIGINT.
+	proxy := make(chan os.Signal, 8)
+	signal.Notify(proxy, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(proxy)
+	go func() {
+		interrupts := 0
+		for sig := range proxy {
+			again, err := e.Lookup(ctr.ID) // its PID now
+			if err != nil {
+				continue
+			}
+			if sig == syscall.SIGINT {
+				interrupts++
+			}
+			if interrupts == 3 {
+				// PID 1 of a namespace gets only the signals it has a handler for.
+				fmt.Fprintln(os.Stderr, "mini: 3 interrupts: killing the container (PID 1 ignores signals it has no handler for)")
+				e.Kill(again, syscall.SIGKILL)
+				continue
+			}
+			again.Signal(sig.(syscall.Signal))
+		}
+	}()
 	if ctr.Config.Interactive {
 		go func() {
 			if err := ctr.AttachStdin(os.Stdin); err != nil {
-				fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))
+				// A command that ended before it was given its input needs none: say nothing.
+				if again, lerr := e.Lookup(ctr.ID); lerr == nil && again.MonitorAlive() {
+					fmt.Fprintf(os.Stderr, "mini: %s\n", oneLine(err))
+				}
 			}
 		}()
 	}
@@ -265,11 +293,14 @@ func attachTerminal(e *engine.Engine, ctr *engine.Container) error {
 	}
 	// The output ended with the command; its monitor writes down the exit status right after.
 	for {
+		// Whether the monitor is gone, then the state: a monitor that is gone has written its
+		// last state (the other order could read the state just before it did).
+		alive := ctr.MonitorAlive()
 		again, err := e.Lookup(ctr.ID)
 		if err != nil {
 			return nil // --rm: the monitor removed it; its status is gone with it
 		}
-		if again.State.FinishedAt.After(since) || !again.MonitorAlive() {
+		if again.State.FinishedAt.After(since) || !alive {
 			if again.State.ExitCode != 0 {
 				return cli.Exit("", again.State.ExitCode)
 			}
