@@ -171,6 +171,14 @@ func TestCh07Step1Terminal(t *testing.T) {
 		t.Logf("monitor.log: %s", data)
 	}
 
+	// --rm: the terminal's status, though the record is gone by then.
+	run = u.attach(e, "run", "-it", "--rm", "--name", "gone", "busybox", "sh")
+	u.waitFor("# ")
+	u.typeKeys("exit 9\r")
+	if status := exitStatus(t, run); status != 9 {
+		t.Errorf("run -it --rm: the shell exited 9, mini run exited %d", status)
+	}
+
 	// -it from a pipe is refused before anything is made.
 	expectError(t, e.mini("run", "-it", "--name", "piped", "busybox", "sh"), 125, "not a TTY")
 	expect(t, e.mini("ps", "-a", "--format", "{{.Names}}"), 0, "later\nshort\nshell\n")

@@ -146,6 +146,9 @@ func TestCh07Step1RunDetached(t *testing.T) {
 	if got := e.field("fg", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 4" {
 		t.Errorf("foreground run --name: %q, want exited 4", got)
 	}
+	// With --rm too, although the record (and the status in it) is gone when run learns it.
+	expect(t, e.mini("run", "--rm", "--name", "fgrm", "busybox", "sh", "-c", "echo out; exit 6"), 6, "out\n")
+	expectError(t, e.mini("inspect", "fgrm"), 1, "no such container")
 }
 
 // The monitor, not the command that started the container, is its parent: killing any mini

@@ -42,15 +42,21 @@ type startReport struct {
 // log and state, tears it down when it ends, and starts it again if the restart policy says
 // so. ready is the pipe to the waiting `mini start`; it is closed after the first start.
 //
-// attached says that the starting command attaches to the container's terminal (-t) as soon as
-// the command runs: the terminal's output waits for it.
-func (e *Engine) Monitor(id string, ready io.WriteCloser, attached bool) error {
+// exit is nil unless the starting command stays attached (StartAttached): it then attaches as soon
+// as the command runs (a terminal's first output is kept for it), and exit is the pipe it reads
+// the exit status from.
+func (e *Engine) Monitor(id string, ready, exit io.WriteCloser) error {
+	defer func() {
+		if exit != nil {
+			exit.Close() // EOF for the attached command: the monitor ended without a status
+		}
+	}()
 	c, err := e.load(id)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
 		return err
 	}
-	c.attachFirst = attached
+	c.attachFirst = exit != nil
 	lock, err := state.LockFile(c.Path(monitorLock), state.Exclusive)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
@@ -93,6 +99,13 @@ func (e *Engine) Monitor(id string, ready io.WriteCloser, attached bool) error {
 		}
 		c.State.Restarts++
 		time.Sleep(backoff(c.State.Restarts))
+	}
+	if exit != nil {
+		// Before a --rm removes the state: the attached command's only way to learn the status.
+		// (If it is gone, detached, the write fails with EPIPE: nobody needs it.)
+		json.NewEncoder(exit).Encode(exitReport{Status: c.State.ExitCode})
+		exit.Close()
+		exit = nil
 	}
 	if c.AutoRemove {
 		lock.Close()

@@ -199,9 +199,13 @@ func runRecord(c *cli.Context) error {
 		return err
 	}
 	offset := ctr.LogSize()
-	o := startOptions()
-	o.Attach = foregroundTTY
-	if err := e.Start(ctr, o); err != nil {
+	wait := func() (int, error) { return 0, nil }
+	if c.Bool("detach") {
+		err = e.Start(ctr, startOptions())
+	} else {
+		wait, err = e.StartAttached(ctr, startOptions())
+	}
+	if err != nil {
 		if ctr.AutoRemove {
 			if again, lerr := e.Lookup(ctr.ID); lerr == nil {
 				err = errors.Join(err, e.Remove(again, engine.RemoveOptions{Force: true}))
@@ -213,14 +217,16 @@ func runRecord(c *cli.Context) error {
 		fmt.Println(ctr.ID)
 		return nil
 	}
-	return attach(e, ctr, offset)
+	return attach(e, ctr, offset, wait)
 }
 
 // attach follows the container's output from offset until it ends, with stdin sent to it for a
-// container created with -i, and returns its exit status as the command's.
-func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
+// container created with -i, and returns its exit status as the command's. wait is
+// StartAttached's, or nil for a container this command did not start (`mini attach`).
+func attach(e *engine.Engine, ctr *engine.Container, offset int64, wait func() (int, error)) error {
+	since := time.Now()
 	if ctr.Config.TTY {
-		return attachTerminal(e, ctr)
+		return attachTerminal(e, ctr, since, wait)
 	}
 	// The signals this command gets go to the container's command, as chapter 00's run passes
 	// them on (^C included): the container is not this command's child, so the kernel would
@@ -260,14 +266,56 @@ func attach(e *engine.Engine, ctr *engine.Container, offset int64) error {
 	if err := ctr.Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: -1, Offset: offset}); err != nil {
 		return err
 	}
-	again, err := e.Lookup(ctr.ID)
-	if err != nil {
-		return nil // --rm: the monitor removed it; its status is gone with it
+	return exitStatus(e, ctr, since, wait)
+}
+
+// exitStatus returns the ended container's exit status as this command's: from the monitor
+// that this command started (wait: the only source once a --rm container's record is gone), or
+// from the record, once the monitor has written it down there (a run that a restart policy
+// follows with another ends this command, as Docker's does).
+func exitStatus(e *engine.Engine, ctr *engine.Container, since time.Time, wait func() (int, error)) error {
+	exit := func(status int) error {
+		if status != 0 {
+			return cli.Exit("", status)
+		}
+		return nil
 	}
-	if again.State.ExitCode != 0 {
-		return cli.Exit("", again.State.ExitCode)
+	fromMonitor := make(chan int, 1) // closed with no value when the monitor has none for us
+	go func() {
+		if wait != nil {
+			if status, err := wait(); err == nil {
+				fromMonitor <- status
+			}
+		}
+		close(fromMonitor)
+	}()
+	for {
+		select {
+		case status, ok := <-fromMonitor:
+			if ok {
+				return exit(status)
+			}
+			fromMonitor = nil // none: the record will say
+		default:
+		}
+		// Whether the monitor is gone, then the state: a monitor that is gone has written its
+		// last state (the other order could read the state just before it did).
+		alive := ctr.MonitorAlive()
+		again, err := e.Lookup(ctr.ID)
+		if err != nil {
+			// --rm: the record is gone, and a monitor of ours wrote the status before that.
+			if fromMonitor != nil {
+				if status, ok := <-fromMonitor; ok {
+					return exit(status)
+				}
+			}
+			return nil
+		}
+		if again.State.FinishedAt.After(since) || !alive {
+			return exit(again.State.ExitCode)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return nil
 }
 
 // errNotATerminal: -it attaches the user's terminal, raw, to the container's; a pipe is not one.
@@ -275,11 +323,10 @@ var errNotATerminal = errors.New("the input device is not a TTY: drop -t to pipe
 
 // attachTerminal connects this terminal to the container's (-t) until the command ends, or
 // until Ctrl-P Ctrl-Q detaches, and returns the command's exit status as the command's.
-func attachTerminal(e *engine.Engine, ctr *engine.Container) error {
+func attachTerminal(e *engine.Engine, ctr *engine.Container, since time.Time, wait func() (int, error)) error {
 	if ctr.Config.Interactive && !tty.IsTerminal(os.Stdin.Fd()) {
 		return errNotATerminal
 	}
-	since := time.Now()
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
 	defer signal.Stop(winch)
@@ -291,23 +338,8 @@ func attachTerminal(e *engine.Engine, ctr *engine.Container) error {
 		fmt.Fprintf(os.Stderr, "\r\nmini: detached from %s, which runs on: mini attach %s\n", ctr.Name, ctr.Name)
 		return nil
 	}
-	// The output ended with the command; its monitor writes down the exit status right after.
-	for {
-		// Whether the monitor is gone, then the state: a monitor that is gone has written its
-		// last state (the other order could read the state just before it did).
-		alive := ctr.MonitorAlive()
-		again, err := e.Lookup(ctr.ID)
-		if err != nil {
-			return nil // --rm: the monitor removed it; its status is gone with it
-		}
-		if again.State.FinishedAt.After(since) || !alive {
-			if again.State.ExitCode != 0 {
-				return cli.Exit("", again.State.ExitCode)
-			}
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// The output ended with the command; its monitor has the exit status right after.
+	return exitStatus(e, ctr, since, wait)
 }
 
 // startOptions: the monitor is this very binary.
@@ -329,9 +361,13 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return e.Monitor(c.Args().First(), os.NewFile(3, "ready"), c.Bool("attach"))
+			ready := os.NewFile(3, "ready")
+			if c.Bool("attach") {
+				return e.Monitor(c.Args().First(), ready, os.NewFile(4, "exit"))
+			}
+			return e.Monitor(c.Args().First(), ready, nil) // a nil interface, not a nil *os.File
 		},
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "attach", Usage: "the starting command attaches to the terminal (-t): keep its first output"}},
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "attach", Usage: "the starting command stays attached: keep a terminal's first output for it, and write the exit status on fd 4"}},
 	}
 }
 
@@ -449,12 +485,11 @@ func startCommand() *cli.Command {
 				return errNotATerminal
 			}
 			offset := ctr.LogSize()
-			o := startOptions()
-			o.Attach = ctr.Config.TTY
-			if err := e.Start(ctr, o); err != nil {
+			wait, err := e.StartAttached(ctr, startOptions())
+			if err != nil {
 				return err
 			}
-			return attach(e, ctr, offset)
+			return attach(e, ctr, offset, wait)
 		},
 	}
 }
@@ -682,7 +717,7 @@ func attachCommand() *cli.Command {
 			if !cs[0].Running() {
 				return &container.StatusError{Status: 1, Err: fmt.Errorf("container %s is not running: start it with mini start -a %s", cs[0].Name, cs[0].Name)}
 			}
-			return attach(e, cs[0], cs[0].LogSize())
+			return attach(e, cs[0], cs[0].LogSize(), nil)
 		},
 	}
 }
