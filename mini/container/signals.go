@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -23,7 +24,7 @@ var Signals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sysca
 type forwarder struct {
 	ch      <-chan os.Signal
 	done    chan struct{}
-	stderr  *os.File
+	stderr  io.Writer
 	mu      sync.Mutex
 	proc    *os.Process
 	term    *terminal
@@ -40,7 +41,7 @@ const interruptsBeforeKill = 3
 
 // forward starts forwarding what arrives on ch (nil: nothing to forward). Call stop when the
 // run is over.
-func forward(ch <-chan os.Signal, stderr *os.File) *forwarder {
+func forward(ch <-chan os.Signal, stderr io.Writer) *forwarder {
 	f := &forwarder{ch: ch, done: make(chan struct{}), stderr: stderr}
 	if ch != nil {
 		go f.loop()

@@ -151,6 +151,50 @@ func TestCh07Step1RunDetached(t *testing.T) {
 	expectError(t, e.mini("inspect", "fgrm"), 1, "no such container")
 }
 
+// From chapter 07 on, a foreground `mini run` is Docker's: a record and a monitor like any other
+// run. It prints the command's output, exits with its status, and leaves the exited container
+// for ps -a (none with --rm); a `mini run` killed with kill -9 leaves its container running.
+// --monitor=false is chapter 00's run: mini the parent, nothing kept.
+func TestCh07Step1ForegroundRun(t *testing.T) {
+	e := engineEnv(t)
+	r := e.mini("run", "busybox", "sh", "-c", "echo out; echo err >&2; exit 4")
+	if r.Status != 4 || r.Stdout != "out\n" || !strings.HasSuffix(r.Stderr, "\nerr\n") { // after busybox's import
+		t.Fatalf("run: want status 4, out on stdout, err on stderr, got:\n%s", r)
+	}
+	if got := e.mini("ps", "-a", "--format", "{{.Status}}").Stdout; !strings.HasPrefix(got, "Exited (4)") {
+		t.Errorf("ps -a after a foreground run: %q, want one Exited (4)", got)
+	}
+	name := strings.TrimSpace(e.mini("ps", "-a", "--format", "{{.Names}}").Stdout)
+	expect(t, e.mini("logs", name), 0, "out\n")
+	expect(t, e.mini("rm", name), 0, name+"\n")
+
+	// stdin goes through the monitor; what Mini knows of why a command ended reaches the
+	// command that waits for it (the memory limit); --explain narrates the set-up and the
+	// teardown, which the monitor does, on run's stderr.
+	expect(t, e.miniIn(strings.NewReader("typed\n"), "run", "--rm", "-i", "busybox", "cat"), 0, "typed\n")
+	expectError(t, e.mini("run", "--rm", "-m", "32m", "busybox", "sh", "-c", "x=0123456789abcdef; while true; do x=$x$x; done"),
+		137, "memory limit")
+	r = e.mini("run", "--rm", "--explain", "busybox", "true")
+	for _, step := range []string{"clone(2)", "execve(2)", "$ rmdir"} {
+		if r.Status != 0 || !strings.Contains(r.Stderr, step) {
+			t.Errorf("run --explain: want %q narrated on stderr, got:\n%s", step, r)
+		}
+	}
+	expect(t, e.mini("run", "--monitor=false", "busybox", "sh", "-c", "echo old; exit 3"), 3, "old\n")
+	expectError(t, e.mini("run", "--monitor=false", "-d", "busybox", "true"), 125, "--detach needs a monitor")
+	expect(t, e.mini("ps", "-aq"), 0, "")
+
+	// The foreground run killed: its container runs on.
+	fg := e.start("run", "busybox", "sh", "-c", "echo up; sleep 1000")
+	fg.waitFor("up")
+	fg.signal(syscall.SIGKILL)
+	fg.wait()
+	if got := e.mini("ps", "--format", "{{.Status}}").Stdout; !strings.HasPrefix(got, "Up ") {
+		t.Errorf("after kill -9 of `mini run`: ps says %q, want the container Up", got)
+	}
+	// (engineEnv removes it; runAll checks that nothing is left behind.)
+}
+
 // The monitor, not the command that started the container, is its parent: killing any mini
 // command leaves the container running. Killing the monitor itself stops the container (it is
 // the parent: the parent-death signal), and ps says so; rm still cleans everything.
@@ -346,15 +390,15 @@ func TestCh07Step1TopAndStats(t *testing.T) {
 func TestCh07RunOptions(t *testing.T) {
 	e := imageEnv(t)
 	// Under --init the command is not PID 1, and an orphan it leaves is reaped: no zombie.
-	r := e.mini("run", "--init", "busybox", "sh", "-c", `(sleep 0.2 &) ; sleep 0.5; echo $$; ps -o stat | grep -c Z`)
+	r := e.mini("run", "--rm", "--init", "busybox", "sh", "-c", `(sleep 0.2 &) ; sleep 0.5; echo $$; ps -o stat | grep -c Z`)
 	if r.Status != 1 || !strings.HasSuffix(r.Stdout, "\n0\n") || strings.HasPrefix(r.Stdout, "1\n") {
 		t.Errorf("--init: want the shell not PID 1 and no zombie (grep -c finds 0 and exits 1), got:\n%s", r)
 	}
-	expect(t, e.mini("run", "--init", "busybox", "sh", "-c", "exit 5"), 5, "")
-	expect(t, e.mini("run", "--entrypoint", "echo", "busybox", "hi", "there"), 0, "hi there\n")
+	expect(t, e.mini("run", "--rm", "--init", "busybox", "sh", "-c", "exit 5"), 5, "")
+	expect(t, e.mini("run", "--rm", "--entrypoint", "echo", "busybox", "hi", "there"), 0, "hi there\n")
 	env := filepath.Join(t.TempDir(), "env")
 	os.WriteFile(env, []byte("A=1\n# a comment\n\nB=two words\n"), 0o644)
-	expect(t, e.mini("run", "--env-file", env, "-e", "C=3", "busybox", "sh", "-c", "echo $A $B $C"), 0, "1 two words 3\n")
+	expect(t, e.mini("run", "--rm", "--env-file", env, "-e", "C=3", "busybox", "sh", "-c", "echo $A $B $C"), 0, "1 two words 3\n")
 	expectError(t, e.mini("run", "--env-file", "/no/such/file", "busybox", "true"), 125, "--env-file")
 }
 

@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	//mini:begin 07
+	"regexp"
+	//mini:end 07
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -209,9 +212,24 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 		"HTTPS_PROXY=http://127.0.0.1:9",
 		"HTTP_PROXY=http://127.0.0.1:9",
 	)
+	//mini:begin 07
+	// Chapters 00-06 test `mini run` as chapter 00 made it: mini is the container's parent, and
+	// nothing is kept. From chapter 07 on, run goes through a monitor and leaves a record; their
+	// tests ask for the earlier run, which stays as --monitor=false.
+	if e.t != nil && earlierChapter.MatchString(e.t.Name()) {
+		cmd.Env = append(cmd.Env, "MINI_MONITOR=false")
+	}
+	//mini:end 07
 	cmd.Env = append(cmd.Env, e.extra...)
 	return cmd
 }
+
+//mini:begin 07
+
+// earlierChapter matches the names of chapters 00-06's tests.
+var earlierChapter = regexp.MustCompile(`^TestCh0[0-6]`)
+
+//mini:end 07
 
 // killChildren sends SIGKILL to every child of process pid.
 func killChildren(pid int) {

@@ -4,6 +4,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,18 @@ func (w logWriter) copyLines(r io.Reader, stream string) error {
 	}
 }
 
+// to is a writer that appends to the log as stream: the monitor's own words about the command
+// (container.Config.Messages), which may come after the command's pipes have closed.
+func (w logWriter) to(stream string) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		return len(p), w.copyLines(bytes.NewReader(p), stream)
+	})
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 // LogOptions are `mini logs`' flags.
 type LogOptions struct {
 	Follow     bool // -f: go on until the container stops
@@ -63,6 +76,9 @@ type LogOptions struct {
 	Timestamps bool // -t
 	// Offset is where in the log file to start (LogSize before a start: only that run's lines).
 	Offset int64
+	// Until, with Follow: stop once it is closed too (the monitor's exit report has come, so
+	// every line is written), not only once the monitor is gone.
+	Until <-chan struct{}
 }
 
 // LogSize is the log's current length: pass it as LogOptions.Offset to read only what comes next.
@@ -137,7 +153,11 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 	print()
 	for o.Follow {
 		done := !c.MonitorAlive()
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-o.Until:
+			done = true
+		case <-time.After(100 * time.Millisecond):
+		}
 		if err := readAll(); err != nil {
 			return err
 		}

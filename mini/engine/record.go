@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/state"
 )
 
@@ -62,6 +63,8 @@ type Container struct {
 	// attachFirst, in the monitor: the command that started the container attaches to its
 	// terminal as soon as it runs (see attachServer.keep).
 	attachFirst bool
+	// explain, in the monitor: the starting command's --explain, for the first run only.
+	explain *explain.Narrator
 }
 
 // The files of a container's run directory (see the package comment).

@@ -21,6 +21,10 @@ type StartOptions struct {
 	// Env is the monitor's environment (MINI_BUSYBOX_DIR and the like are the command's
 	// business, not the monitor's: it is only given what it needs).
 	Env []string
+	// Explain, for --explain: the monitor narrates the container's set-up there (the command's
+	// stderr, given to it as fd 5), in colour if Color.
+	Explain *os.File
+	Color   bool
 
 	exit *os.File // StartAttached's pipe: the monitor's fd 4, for the exit status
 }
@@ -36,14 +40,21 @@ func (e *Engine) Start(c *Container, o StartOptions) error {
 // container's record is removed, then closes it.
 const exitFd = 4
 
-type exitReport struct{ Status int }
+// explainFd is the monitor's fd 5 with --explain: the starting command's stderr.
+const explainFd = 5
+
+type exitReport struct {
+	Status int
+	Error  string // why the command ended, when Mini knows more than the status (the OOM killer)
+}
 
 // StartAttached is Start for the command that stays attached (`run` without -d, `start -a`).
 // The monitor keeps a terminal's first output for it (see attachServer.keep), and tells it the
 // exit status through a pipe of their own: a --rm container's record, and its state with it, is
 // gone by the time the command could read it. wait blocks until the container has ended; its
 // error says the status could not be had (the monitor was killed, or the container was running
-// already and has another monitor): the caller then reads the record.
+// already and has another monitor): the caller then reads the record. A *container.StatusError
+// is no such error: it is the status, with what Mini knows of why (the memory limit).
 func (e *Engine) StartAttached(c *Container, o StartOptions) (wait func() (int, error), err error) {
 	noStatus := func() (int, error) { return 0, errors.New("no exit status from the monitor") }
 	if c.MonitorAlive() {
@@ -55,6 +66,9 @@ func (e *Engine) StartAttached(c *Container, o StartOptions) (wait func() (int, 
 	}
 	o.exit = w
 	if err := e.start(c, o); err != nil {
+		// The monitor tears down what it set up, and removes a --rm container, before it ends
+		// and closes its end of the pipe: wait for that, so that nothing is left half-done.
+		io.Copy(io.Discard, r)
 		r.Close()
 		return nil, err
 	}
@@ -64,6 +78,9 @@ func (e *Engine) StartAttached(c *Container, o StartOptions) (wait func() (int, 
 		var x exitReport
 		if err != nil || json.Unmarshal(data, &x) != nil {
 			return noStatus()
+		}
+		if x.Error != "" {
+			return x.Status, &container.StatusError{Status: x.Status, Err: errors.New(x.Error)}
 		}
 		return x.Status, nil
 	}, nil
@@ -87,20 +104,21 @@ func (e *Engine) start(c *Container, o StartOptions) error {
 		return fmt.Errorf("open the monitor's log: %w", err)
 	}
 	defer log.Close()
-	args := []string{"--root", e.root.Dir, "monitor", c.ID}
+	args := []string{"--root", e.root.Dir, "monitor"}
 	if o.exit != nil {
-		args = []string{"--root", e.root.Dir, "monitor", "--attach", c.ID}
+		args = append(args, "--attach")
 	}
-	cmd := exec.Command(o.Exe, args...)
+	if o.Explain != nil {
+		args = append(args, "--explain", fmt.Sprintf("--color=%t", o.Color))
+	}
+	cmd := exec.Command(o.Exe, append(args, c.ID)...)
 	cmd.Env = o.Env
 	cmd.Dir = "/"
 	// The monitor's stdout and stderr go to monitor.log: it must not hold the terminal or the
 	// pipe of the `mini` that started it (a `$(mini run -d ...)` would never end).
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.ExtraFiles = []*os.File{readyW} // fd 3 = readyFd
-	if o.exit != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, o.exit) // fd 4 = exitFd
-	}
+	// fd 3 = readyFd, fd 4 = exitFd, fd 5 = explainFd (a nil one is closed in the monitor).
+	cmd.ExtraFiles = []*os.File{readyW, o.exit, o.Explain}
 	// A session of its own: the terminal's ^C and hang-up go to the foreground process
 	// group of the user's shell, never to the monitor, which must outlive that shell.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -14,6 +14,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,7 +56,7 @@ func Run(cfg Config) (status int, err error) {
 type Instance struct {
 	cfg     Config
 	n       *explain.Narrator
-	stderr  *os.File
+	stderr  io.Writer // Mini's own words about the run
 	dir     *state.RunDir
 	undo    undoStack
 	signals *forwarder
@@ -84,7 +85,7 @@ func Create(cfg Config) (c *Instance, err error) {
 	c = &Instance{cfg: cfg, n: n, stderr: stderr}
 	// Signals that the caller passes on (cfg.Signals) are forwarded from now until Delete:
 	// one that comes before the command exists is held, and passed on when it does.
-	c.signals = forward(cfg.Signals, stderr)
+	c.signals = forward(cfg.Signals, c.stderr)
 	defer func() {
 		if err != nil {
 			err = &StatusError{Status: Status(err), Err: errors.Join(err, c.Delete())}

@@ -3,6 +3,7 @@
 package container
 
 import (
+	"io"
 	"os"
 
 	"github.com/minikit/kit/mini/cgroup"
@@ -55,6 +56,10 @@ type Config struct {
 	// slave, instead of Mini copying between the master and Stdin/Stdout: chapter 07's monitor
 	// holds the terminal itself and serves it to whichever client attaches. It must close it.
 	Console func(master *os.File) `json:"-"`
+	// Messages, if set, takes Mini's own words about the run (the memory limit, a warning)
+	// instead of Stderr: a monitor's Stderr is the command's pipe, which it closes once the
+	// command has its own copy, long before the command ends.
+	Messages io.Writer `json:"-"`
 }
 
 // DefaultEnv is the environment a command gets when none is given: the same PATH Docker uses,

@@ -17,26 +17,26 @@ func TestCh07Volumes(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(host, "f"), []byte("from the host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, e.mini("run", "-v", host+":/data", "--", "sh", "-c", "cat /data/f; echo from the container > /data/g"), 0, "from the host\n")
+	expect(t, e.mini("run", "--rm", "-v", host+":/data", "--", "sh", "-c", "cat /data/f; echo from the container > /data/g"), 0, "from the host\n")
 	if data, err := os.ReadFile(filepath.Join(host, "g")); err != nil || string(data) != "from the container\n" {
 		t.Errorf("the host's directory after the run: %q, %v", data, err)
 	}
-	r := e.mini("run", "-v", host+":/data:ro", "--", "sh", "-c", "echo no > /data/h")
+	r := e.mini("run", "--rm", "-v", host+":/data:ro", "--", "sh", "-c", "echo no > /data/h")
 	if r.Status == 0 || !strings.Contains(r.Stderr, "Read-only file system") {
 		t.Errorf("writing to a :ro volume: want Read-only file system, got:\n%s", r)
 	}
 	// A single file can be mounted too.
-	expect(t, e.mini("run", "-v", filepath.Join(host, "f")+":/etc/motd:ro", "--", "cat", "/etc/motd"), 0, "from the host\n")
+	expect(t, e.mini("run", "--rm", "-v", filepath.Join(host, "f")+":/etc/motd:ro", "--", "cat", "/etc/motd"), 0, "from the host\n")
 
 	// A named volume outlives the containers that use it.
-	expect(t, e.mini("run", "-v", "notes:/notes", "--", "sh", "-c", "echo kept > /notes/n"), 0, "")
-	expect(t, e.mini("run", "-v", "notes:/n2", "--", "cat", "/n2/n"), 0, "kept\n")
+	expect(t, e.mini("run", "--rm", "-v", "notes:/notes", "--", "sh", "-c", "echo kept > /notes/n"), 0, "")
+	expect(t, e.mini("run", "--rm", "-v", "notes:/n2", "--", "cat", "/n2/n"), 0, "kept\n")
 	expect(t, e.mini("volume", "ls", "-q"), 0, "notes\n")
 	if r := e.mini("volume", "inspect", "notes"); !strings.Contains(r.Stdout, filepath.Join(e.root, "volumes", "notes", "_data")) {
 		t.Errorf("volume inspect: want the mount point under the state root, got:\n%s", r)
 	}
-	// An anonymous volume of a foreground run goes with the run.
-	expect(t, e.mini("run", "-v", "/scratch", "--", "sh", "-c", "echo x > /scratch/x"), 0, "")
+	// An anonymous volume of a --rm run goes with the run.
+	expect(t, e.mini("run", "--rm", "-v", "/scratch", "--", "sh", "-c", "echo x > /scratch/x"), 0, "")
 	expect(t, e.mini("volume", "ls", "-q"), 0, "notes\n")
 
 	// A container record keeps its volumes: rm -v removes the anonymous ones, never a named one.
@@ -83,7 +83,7 @@ func TestCh07VolumeTargetStaysInside(t *testing.T) {
 	os.WriteFile(filepath.Join(host, "f"), []byte("volume\n"), 0o644)
 	// The container finds the volume at the link's target as the container resolves it: the
 	// mount went on a directory inside its root (made in its upper layer).
-	expect(t, e.mini("run", "--rootfs", rootfs, "-v", host+":/mnt/out", "--", "cat", outside+"/f"), 0, "volume\n")
+	expect(t, e.mini("run", "--rm", "--rootfs", rootfs, "-v", host+":/mnt/out", "--", "cat", outside+"/f"), 0, "volume\n")
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Errorf("the host's %s got %d entries: the volume went outside the root", outside, len(entries))
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -209,9 +210,18 @@ func (e *env) command(ctx context.Context, args ...string) *exec.Cmd {
 		"HTTPS_PROXY=http://127.0.0.1:9",
 		"HTTP_PROXY=http://127.0.0.1:9",
 	)
+	// Chapters 00-06 test `mini run` as chapter 00 made it: mini is the container's parent, and
+	// nothing is kept. From chapter 07 on, run goes through a monitor and leaves a record; their
+	// tests ask for the earlier run, which stays as --monitor=false.
+	if e.t != nil && earlierChapter.MatchString(e.t.Name()) {
+		cmd.Env = append(cmd.Env, "MINI_MONITOR=false")
+	}
 	cmd.Env = append(cmd.Env, e.extra...)
 	return cmd
 }
+
+// earlierChapter matches the names of chapters 00-06's tests.
+var earlierChapter = regexp.MustCompile(`^TestCh0[0-6]`)
 
 // killChildren sends SIGKILL to every child of process pid.
 func killChildren(pid int) {

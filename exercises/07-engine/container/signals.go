@@ -4,6 +4,7 @@ package container
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -25,7 +26,7 @@ var Signals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sysca
 type forwarder struct {
 	ch      <-chan os.Signal
 	done    chan struct{}
-	stderr  *os.File
+	stderr  io.Writer
 	mu      sync.Mutex
 	proc    *os.Process
 	term    *terminal
@@ -42,7 +43,7 @@ const interruptsBeforeKill = 3
 
 // forward starts forwarding what arrives on ch (nil: nothing to forward). Call stop when the
 // run is over.
-func forward(ch <-chan os.Signal, stderr *os.File) *forwarder {
+func forward(ch <-chan os.Signal, stderr io.Writer) *forwarder {
 	f := &forwarder{ch: ch, done: make(chan struct{}), stderr: stderr}
 	if ch != nil {
 		go f.loop()

@@ -61,8 +61,8 @@ func commitUpper(t *testing.T, e *env, name string) *image.Image {
 func TestCh07CommitThenRun(t *testing.T) {
 	e := imageEnv(t)
 	commitUpper(t, e, "e2e/committed:1")
-	expect(t, e.mini("run", "e2e/committed:1"), 0, "committed\n")
-	expect(t, e.mini("run", "e2e/committed:1", "sh", "-c", "test -e /etc/os-release || echo gone; cat /root/note; test -x /bin/busybox && echo busybox"), 0, "gone\nonly me\nbusybox\n")
+	expect(t, e.mini("run", "--rm", "e2e/committed:1"), 0, "committed\n")
+	expect(t, e.mini("run", "--rm", "e2e/committed:1", "sh", "-c", "test -e /etc/os-release || echo gone; cat /root/note; test -x /bin/busybox && echo busybox"), 0, "gone\nonly me\nbusybox\n")
 	if r := e.mini("history", "e2e/committed:1"); r.Status != 0 || !strings.Contains(r.Stdout, "mini commit") {
 		t.Errorf("history: want the commit's entry, got:\n%s", r)
 	}
@@ -85,7 +85,7 @@ func TestCh07ExportImportRun(t *testing.T) {
 	if r := e.mini("import", file, "e2e/exported:1"); r.Status != 0 {
 		t.Fatalf("import: %s", r)
 	}
-	expect(t, e.mini("run", "e2e/exported:1", "sh", "-c", "cat /etc/motd; test -e /etc/os-release || echo gone; cat /root/note"), 0, "committed\ngone\nonly me\n")
+	expect(t, e.mini("run", "--rm", "e2e/exported:1", "sh", "-c", "cat /etc/motd; test -e /etc/os-release || echo gone; cat /root/note"), 0, "committed\ngone\nonly me\n")
 	if r := e.mini("history", "e2e/exported:1"); r.Status != 0 || strings.Contains(r.Stdout, "mini commit") {
 		t.Errorf("history of the imported export: want no trace of the commit (an export has no history), got:\n%s", r)
 	}

@@ -42,6 +42,8 @@ func runFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background and print the container's ID"},
 		&cli.BoolFlag{Name: "rm", Usage: "remove the container when it ends"},
+		&cli.BoolFlag{Name: "monitor", Value: true, EnvVars: []string{"MINI_MONITOR"},
+			Usage: "run through a monitor, with a record (false: chapter 00's run, where mini is the container's parent, its death stops the container and nothing is kept)"},
 	}
 }
 
@@ -169,10 +171,10 @@ func createRecord(c *cli.Context) (*engine.Engine, *engine.Container, error) {
 func createCommand() *cli.Command {
 	cmd := runCommand()
 	cmd.Name, cmd.Usage = "create", "create a container (start it with mini start)"
-	// run's flags, but -d: a created container does not run yet.
+	// run's flags, but -d and --monitor: a created container does not run yet.
 	cmd.Flags = nil
 	for _, f := range runCommand().Flags {
-		if f.Names()[0] != "detach" {
+		if n := f.Names()[0]; n != "detach" && n != "monitor" {
 			cmd.Flags = append(cmd.Flags, f)
 		}
 	}
@@ -201,9 +203,9 @@ func runRecord(c *cli.Context) error {
 	offset := ctr.LogSize()
 	wait := func() (int, error) { return 0, nil }
 	if c.Bool("detach") {
-		err = e.Start(ctr, startOptions())
+		err = e.Start(ctr, explainOptions(c, startOptions()))
 	} else {
-		wait, err = e.StartAttached(ctr, startOptions())
+		wait, err = e.StartAttached(ctr, explainOptions(c, startOptions()))
 	}
 	if err != nil {
 		if ctr.AutoRemove {
@@ -225,6 +227,20 @@ func runRecord(c *cli.Context) error {
 // StartAttached's, or nil for a container this command did not start (`mini attach`).
 func attach(e *engine.Engine, ctr *engine.Container, offset int64, wait func() (int, error)) error {
 	since := time.Now()
+	// The monitor's exit report comes once all output is written: the log need not be
+	// followed past it.
+	ended := make(chan struct{})
+	if wait != nil {
+		fromMonitor, status, werr := wait, 0, error(nil)
+		go func() {
+			status, werr = fromMonitor()
+			close(ended)
+		}()
+		wait = func() (int, error) {
+			<-ended
+			return status, werr
+		}
+	}
 	if ctr.Config.TTY {
 		return attachTerminal(e, ctr, since, wait)
 	}
@@ -263,7 +279,7 @@ func attach(e *engine.Engine, ctr *engine.Container, offset int64, wait func() (
 			}
 		}()
 	}
-	if err := ctr.Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: -1, Offset: offset}); err != nil {
+	if err := ctr.Logs(os.Stdout, os.Stderr, engine.LogOptions{Follow: true, Tail: -1, Offset: offset, Until: ended}); err != nil {
 		return err
 	}
 	return exitStatus(e, ctr, since, wait)
@@ -274,26 +290,37 @@ func attach(e *engine.Engine, ctr *engine.Container, offset int64, wait func() (
 // from the record, once the monitor has written it down there (a run that a restart policy
 // follows with another ends this command, as Docker's does).
 func exitStatus(e *engine.Engine, ctr *engine.Container, since time.Time, wait func() (int, error)) error {
-	exit := func(status int) error {
+	exit := func(status int, why error) error {
+		if why != nil {
+			return why // the status, with what the monitor knows of why (the memory limit)
+		}
 		if status != 0 {
 			return cli.Exit("", status)
 		}
 		return nil
 	}
-	fromMonitor := make(chan int, 1) // closed with no value when the monitor has none for us
+	type report struct {
+		status int
+		why    error
+	}
+	fromMonitor := make(chan report, 1) // closed with no value when the monitor has none for us
 	go func() {
 		if wait != nil {
-			if status, err := wait(); err == nil {
-				fromMonitor <- status
+			status, err := wait()
+			var serr *container.StatusError
+			if errors.As(err, &serr) {
+				fromMonitor <- report{status, serr}
+			} else if err == nil {
+				fromMonitor <- report{status, nil}
 			}
 		}
 		close(fromMonitor)
 	}()
 	for {
 		select {
-		case status, ok := <-fromMonitor:
+		case r, ok := <-fromMonitor:
 			if ok {
-				return exit(status)
+				return exit(r.status, r.why)
 			}
 			fromMonitor = nil // none: the record will say
 		default:
@@ -305,14 +332,14 @@ func exitStatus(e *engine.Engine, ctr *engine.Container, since time.Time, wait f
 		if err != nil {
 			// --rm: the record is gone, and a monitor of ours wrote the status before that.
 			if fromMonitor != nil {
-				if status, ok := <-fromMonitor; ok {
-					return exit(status)
+				if r, ok := <-fromMonitor; ok {
+					return exit(r.status, r.why)
 				}
 			}
 			return nil
 		}
 		if again.State.FinishedAt.After(since) || !alive {
-			return exit(again.State.ExitCode)
+			return exit(again.State.ExitCode, nil)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -351,6 +378,14 @@ func startOptions() engine.StartOptions {
 	return engine.StartOptions{Exe: exe, Env: []string{"PATH=" + os.Getenv("PATH")}}
 }
 
+// explainOptions adds --explain to o: the monitor narrates on this command's stderr.
+func explainOptions(c *cli.Context, o engine.StartOptions) engine.StartOptions {
+	if c.Bool("explain") {
+		o.Explain, o.Color = os.Stderr, useColor(c, os.Stderr)
+	}
+	return o
+}
+
 // monitorCommand is the hidden `mini monitor ID`: the container's monitor (engine.Monitor).
 func monitorCommand() *cli.Command {
 	return &cli.Command{
@@ -361,13 +396,26 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ready := os.NewFile(3, "ready")
-			if c.Bool("attach") {
-				return e.Monitor(c.Args().First(), ready, os.NewFile(4, "exit"))
+			// The files engine.Start hands over. None may leak into what the monitor starts
+			// (the container, iptables): the command waits for EOF on them.
+			for fd := 3; fd <= 5; fd++ {
+				syscall.CloseOnExec(fd)
 			}
-			return e.Monitor(c.Args().First(), ready, nil) // a nil interface, not a nil *os.File
+			ready := os.NewFile(3, "ready")
+			var o engine.MonitorOptions
+			if c.Bool("explain") {
+				o = engine.MonitorOptions{Explain: os.NewFile(5, "explain"), Color: c.Bool("color")}
+			}
+			if c.Bool("attach") {
+				return e.Monitor(c.Args().First(), ready, os.NewFile(4, "exit"), o)
+			}
+			return e.Monitor(c.Args().First(), ready, nil, o) // a nil interface, not a nil *os.File
 		},
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "attach", Usage: "the starting command stays attached: keep a terminal's first output for it, and write the exit status on fd 4"}},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "attach", Usage: "the starting command stays attached: keep a terminal's first output for it, and write the exit status on fd 4"},
+			&cli.BoolFlag{Name: "explain", Usage: "narrate the first run on fd 5 (the starting command's stderr)"},
+			&cli.BoolFlag{Name: "color", Usage: "narrate in colour"},
+		},
 	}
 }
 
@@ -461,10 +509,13 @@ func startCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "follow the container's output until it ends, and exit with its status"},
 			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "with -a: send stdin to the container (created with -i)"},
+			&cli.BoolFlag{Name: "explain", Usage: "narrate every kernel step of the start on stderr, with the shell command that does it by hand"},
 		},
 		Action: func(c *cli.Context) error {
 			if !c.Bool("attach") {
-				return each(c, func(e *engine.Engine, ctr *engine.Container) error { return e.Start(ctr, startOptions()) })
+				return each(c, func(e *engine.Engine, ctr *engine.Container) error {
+					return e.Start(ctr, explainOptions(c, startOptions()))
+				})
 			}
 			if c.NArg() != 1 {
 				return errors.New("mini start -a takes one container")
@@ -485,7 +536,7 @@ func startCommand() *cli.Command {
 				return errNotATerminal
 			}
 			offset := ctr.LogSize()
-			wait, err := e.StartAttached(ctr, startOptions())
+			wait, err := e.StartAttached(ctr, explainOptions(c, startOptions()))
 			if err != nil {
 				return err
 			}

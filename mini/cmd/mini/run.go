@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	//mini:begin 07
+	"fmt"
+	//mini:end 07
 	"os"
 	"os/signal"
 
@@ -96,10 +99,17 @@ func runCommand() *cli.Command {
 // command's status.
 func run(c *cli.Context) error {
 	//mini:begin 07
-	// A container that is to outlive this command (-d), or be found again by name, gets a
-	// record and a monitor. Without them `mini run` is chapter 00's: Mini is the parent.
-	if c.Bool("detach") || c.String("name") != "" || c.String("restart") != "no" {
+	// From this chapter on, `mini run` is Docker's: create a record, start it under a monitor,
+	// and stay attached. The container outlives this command, whatever happens to it.
+	// --monitor=false keeps chapter 00's run, where Mini is the parent, as an option.
+	if c.Bool("monitor") {
 		return runRecord(c)
+	}
+	for _, f := range []string{"detach", "name", "restart"} {
+		if c.IsSet(f) {
+			return &container.StatusError{Status: container.StatusEngineError,
+				Err: fmt.Errorf("--%s needs a monitor: drop --monitor=false (MINI_MONITOR=false)", f)}
+		}
 	}
 	//mini:end 07
 	cfg, err := config(c)

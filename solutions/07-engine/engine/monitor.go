@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minikit/kit/mini/container"
+	"github.com/minikit/kit/mini/explain"
 	"github.com/minikit/kit/mini/state"
 )
 
@@ -44,11 +45,14 @@ type startReport struct {
 //
 // exit is nil unless the starting command stays attached (StartAttached): it then attaches as soon
 // as the command runs (a terminal's first output is kept for it), and exit is the pipe it reads
-// the exit status from.
-func (e *Engine) Monitor(id string, ready, exit io.WriteCloser) error {
+// the exit status from. It is closed when the monitor ends, after a --rm removal: the command's
+// EOF, so that it exits once nothing of the container is left, as `docker run --rm` does.
+//
+// o says where the starting command's --explain narration goes (nil: nowhere), in colour or not.
+func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions) error {
 	defer func() {
 		if exit != nil {
-			exit.Close() // EOF for the attached command: the monitor ended without a status
+			exit.Close() // EOF for the attached command: the monitor has ended
 		}
 	}()
 	c, err := e.load(id)
@@ -57,6 +61,14 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser) error {
 		return err
 	}
 	c.attachFirst = exit != nil
+	var narration *until
+	if o.Explain != nil {
+		// The first run is narrated to the command that started it: the set-up, and, when that
+		// command stays attached, the teardown too. A detached (-d) command has returned by
+		// then: its narration ends once the command runs, not later at the user's prompt.
+		narration = &until{w: o.Explain}
+		c.explain = explain.New(narration, o.Color)
+	}
 	lock, err := state.LockFile(c.Path(monitorLock), state.Exclusive)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
@@ -80,7 +92,15 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser) error {
 
 	for {
 		// The waiting `mini start` hears from the first run as soon as the command runs.
-		status, started, err := e.runOnce(c, logs, sigs, func() { report(ready, 0, nil); ready = nil })
+		status, started, err := e.runOnce(c, logs, sigs, func() {
+			report(ready, 0, nil)
+			ready = nil
+			if exit == nil {
+				narration.stop()
+			}
+		})
+		narration.stop()
+		c.explain = nil // a restart is nobody's to narrate
 		if ready != nil {
 			report(ready, container.Status(err), err)
 			ready = nil
@@ -103,9 +123,7 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser) error {
 	if exit != nil {
 		// Before a --rm removes the state: the attached command's only way to learn the status.
 		// (If it is gone, detached, the write fails with EPIPE: nobody needs it.)
-		json.NewEncoder(exit).Encode(exitReport{Status: c.State.ExitCode})
-		exit.Close()
-		exit = nil
+		json.NewEncoder(exit).Encode(exitReport{Status: c.State.ExitCode, Error: c.State.Error})
 	}
 	if c.AutoRemove {
 		lock.Close()
@@ -150,6 +168,10 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
+	cfg.Explain = c.explain
+	// What Mini says of the run (the memory limit) goes to the log: the user sees it with the
+	// command's output, as chapter 00's run printed it.
+	cfg.Messages = w.to("stderr")
 	switch {
 	case cfg.TTY:
 		// -t: the monitor holds the command's terminal and serves it to attached clients
@@ -210,6 +232,37 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	status, err = inst.Wait()
 	copying.Wait()
 	return status, true, err
+}
+
+// MonitorOptions are the starting command's --explain: the monitor narrates to Explain.
+type MonitorOptions struct {
+	Explain io.Writer // nil for no narration
+	Color   bool
+}
+
+// until passes writes on to w until stop; after that it drops them. (A *until that is nil
+// stops nothing.)
+type until struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (u *until) Write(p []byte) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.w == nil {
+		return len(p), nil
+	}
+	return u.w.Write(p)
+}
+
+func (u *until) stop() {
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.w = nil
 }
 
 func report(w io.WriteCloser, status int, err error) {

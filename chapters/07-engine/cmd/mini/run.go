@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 
@@ -63,10 +64,17 @@ func runCommand() *cli.Command {
 // run is `mini run`: read the flags into a container.Config, run it, and exit with the
 // command's status.
 func run(c *cli.Context) error {
-	// A container that is to outlive this command (-d), or be found again by name, gets a
-	// record and a monitor. Without them `mini run` is chapter 00's: Mini is the parent.
-	if c.Bool("detach") || c.String("name") != "" || c.String("restart") != "no" {
+	// From this chapter on, `mini run` is Docker's: create a record, start it under a monitor,
+	// and stay attached. The container outlives this command, whatever happens to it.
+	// --monitor=false keeps chapter 00's run, where Mini is the parent, as an option.
+	if c.Bool("monitor") {
 		return runRecord(c)
+	}
+	for _, f := range []string{"detach", "name", "restart"} {
+		if c.IsSet(f) {
+			return &container.StatusError{Status: container.StatusEngineError,
+				Err: fmt.Errorf("--%s needs a monitor: drop --monitor=false (MINI_MONITOR=false)", f)}
+		}
 	}
 	cfg, err := config(c)
 	if err != nil {
