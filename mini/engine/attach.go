@@ -291,12 +291,20 @@ func (c *Container) AttachStdin(r io.Reader) error {
 		return err
 	}
 	defer conn.Close()
-	go refused(conn, nil)
+	refusal := make(chan error, 1)
+	go func() { refusal <- refused(conn) }()
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			if werr := writeFrame(conn, frameInput, buf[:n]); werr != nil {
+				select {
+				case why := <-refusal:
+					if why != nil {
+						return fmt.Errorf("container %s: %w", c.Name, why)
+					}
+				default:
+				}
 				return fmt.Errorf("container %s: another client is attached, or its input has ended", c.Name)
 			}
 		}
@@ -310,16 +318,14 @@ func (c *Container) AttachStdin(r io.Reader) error {
 }
 
 // refused reads what the monitor sends to a client of a container without -t: nothing, or one
-// error frame when another client is attached. It reports the error on errc.
-func refused(conn net.Conn, errc chan<- error) {
+// error frame when another client is attached, which it returns, and closes conn.
+func refused(conn net.Conn) error {
 	kind, payload, err := readFrame(bufio.NewReader(conn))
-	if err == nil && kind == frameError {
-		err = errors.New(string(payload))
-		conn.Close()
+	if err != nil || kind != frameError {
+		return nil
 	}
-	if errc != nil {
-		errc <- err
-	}
+	conn.Close()
+	return errors.New(string(payload))
 }
 
 // AttachTerminal connects the user's terminal to the container's (-t): what the container's

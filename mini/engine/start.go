@@ -29,12 +29,6 @@ type StartOptions struct {
 	exit *os.File // StartAttached's pipe: the monitor's fd 4, for the exit status
 }
 
-// Start starts the container's monitor and waits until the command runs, or could not start:
-// then the error carries the status `mini start` exits with (125, 126, 127), as Docker's does.
-func (e *Engine) Start(c *Container, o StartOptions) error {
-	return e.start(c, o)
-}
-
 // exitFd is the monitor's fd 4 when a command stays attached: the monitor writes the container's
 // exit status there (one JSON exitReport) when the container has ended for good, before a --rm
 // container's record is removed, then closes it.
@@ -65,7 +59,7 @@ func (e *Engine) StartAttached(c *Container, o StartOptions) (wait func() (int, 
 		return nil, err
 	}
 	o.exit = w
-	if err := e.start(c, o); err != nil {
+	if err := e.Start(c, o); err != nil {
 		// The monitor tears down what it set up, and removes a --rm container, before it ends
 		// and closes its end of the pipe: wait for that, so that nothing is left half-done.
 		io.Copy(io.Discard, r)
@@ -86,7 +80,9 @@ func (e *Engine) StartAttached(c *Container, o StartOptions) (wait func() (int, 
 	}, nil
 }
 
-func (e *Engine) start(c *Container, o StartOptions) error {
+// Start starts the container's monitor and waits until the command runs, or could not start:
+// then the error carries the status `mini start` exits with (125, 126, 127), as Docker's does.
+func (e *Engine) Start(c *Container, o StartOptions) error {
 	if o.exit != nil {
 		defer o.exit.Close() // the monitor has its own copy, or there is no monitor
 	}

@@ -189,8 +189,8 @@ func createCommand() *cli.Command {
 	return cmd
 }
 
-// runRecord is `mini run -d` (and `run --name` in the foreground): create, start, and in the
-// foreground follow the log until the container ends.
+// runRecord is `mini run` from chapter 07 on: create, start, and, without -d, stay attached
+// (the log followed, or the terminal) until the container ends.
 func runRecord(c *cli.Context) error {
 	foregroundTTY := c.Bool("tty") && !c.Bool("detach")
 	if foregroundTTY && c.Bool("interactive") && !tty.IsTerminal(os.Stdin.Fd()) {
