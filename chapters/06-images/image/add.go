@@ -118,6 +118,7 @@ func (s *Store) unpackAll(layers []v1.Descriptor, diffIDs []digest.Digest) error
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			s.waitUnpack(diffIDs[i]) // one a pull started early (early.go): done, then, or failed
 			errs[i] = s.unpack(l, diffIDs[i])
 		})
 	}

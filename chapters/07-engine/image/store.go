@@ -34,8 +34,9 @@ type Store struct {
 	// Explain narrates what the store does (unpacking, naming) for --explain; nil is silent.
 	Explain *explain.Narrator
 
-	dir  string   // <root>/images
-	lock *os.File // the store lock, held shared for as long as the Store is open
+	dir   string        // <root>/images
+	lock  *os.File      // the store lock, held shared for as long as the Store is open
+	early *earlyUnpacks // layers unpacked while a pull downloads the others (early.go)
 }
 
 // mechanism labels the store's steps in --explain.
@@ -60,6 +61,7 @@ func Open(stateRoot string) (*Store, error) {
 		return nil, fmt.Errorf("state root %q: %w", stateRoot, err)
 	}
 	s := &Store{dir: filepath.Join(abs, "images")}
+	s.early = newEarlyUnpacks()
 	for _, d := range []string{s.blobDir(), s.layersDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("create the image store %s: %w (is it writable? Mini runs as root)", s.dir, err)
@@ -87,6 +89,7 @@ func (s *Store) Close() error {
 	if s.lock == nil {
 		return nil
 	}
+	s.waitUnpacks()
 	err := s.lock.Close()
 	s.lock = nil
 	return err

@@ -23,6 +23,13 @@ type BlobStore interface {
 	WriteBlob(d digest.Digest, size int64, r io.Reader) error
 }
 
+// A LayerStarter is a BlobStore that can start on a layer as soon as its blob is in (fetched
+// now, or there already) while the others download: image.Store unpacks it. config is the
+// image's config blob (in the store by then), index the layer's place in the manifest.
+type LayerStarter interface {
+	LayerIn(config, layer v1.Descriptor, index int)
+}
+
 // fetchBlob copies one blob from the registry into the store, unless the store has it. What the
 // registry sends is verified while it streams: the store only ever sees bytes that are checked
 // by the time they end.

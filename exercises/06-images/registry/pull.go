@@ -84,7 +84,7 @@ func (c *Client) pullFrom(ctx context.Context, ep *endpoint, ref reference.Refer
 			return nil, fmt.Errorf("the config of %s: %w", ref.Familiar(), err)
 		}
 	}
-	res.Fetched, res.Existing, err = c.fetchLayers(ctx, ep, ref, m.Layers, store, progress)
+	res.Fetched, res.Existing, err = c.fetchLayers(ctx, ep, ref, m.Config, m.Layers, store, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (c *Client) pullFrom(ctx context.Context, ep *endpoint, ref reference.Refer
 
 // fetchLayers fetches the layers the store lacks, at most Parallel at once. The first failure
 // cancels the rest; every failure is reported.
-func (c *Client) fetchLayers(ctx context.Context, ep *endpoint, ref reference.Reference, layers []v1.Descriptor, store BlobStore, progress Progress) (fetched, existing int, err error) {
+func (c *Client) fetchLayers(ctx context.Context, ep *endpoint, ref reference.Reference, config v1.Descriptor, layers []v1.Descriptor, store BlobStore, progress Progress) (fetched, existing int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -103,7 +103,13 @@ func (c *Client) fetchLayers(ctx context.Context, ep *endpoint, ref reference.Re
 		sem  = make(chan struct{}, c.opts.Parallel)
 		seen = map[digest.Digest]bool{}
 	)
-	for _, l := range layers {
+	// A store that can start on a layer once its blob is in is told of each (image.Store
+	// unpacks it while the others download).
+	layerIn := func(l v1.Descriptor, i int) {}
+	if s, ok := store.(LayerStarter); ok {
+		layerIn = func(l v1.Descriptor, i int) { s.LayerIn(config, l, i) }
+	}
+	for i, l := range layers {
 		// A layer listed twice (an empty layer, often) is fetched once.
 		if seen[l.Digest] {
 			continue
@@ -112,6 +118,7 @@ func (c *Client) fetchLayers(ctx context.Context, ep *endpoint, ref reference.Re
 		if store.HasBlob(l.Digest) {
 			existing++
 			progress.Exists(l)
+			layerIn(l, i)
 			continue
 		}
 		fetched++
@@ -127,6 +134,9 @@ func (c *Client) fetchLayers(ctx context.Context, ep *endpoint, ref reference.Re
 			bp := progress.Start(l)
 			err := c.fetchBlob(ctx, ep, ref.Path, l, store, bp)
 			bp.Done(err)
+			if err == nil {
+				layerIn(l, i)
+			}
 			if err != nil {
 				mu.Lock()
 				// The first error is the cause; the others are the cancellation it caused.

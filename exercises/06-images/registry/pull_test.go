@@ -4,8 +4,10 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -187,5 +189,47 @@ func TestCh06PullBasicAuthRefused(t *testing.T) {
 	_, err = New(o).Pull(context.Background(), ref, newDirStore(t), nil)
 	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("pull with a wrong password: %v; want a refusal that does not print the password", err)
+	}
+}
+
+// startingStore is a dirStore that records what LayerIn is told (registry.LayerStarter).
+type startingStore struct {
+	*dirStore
+	mu  sync.Mutex
+	ins []string // "index digest", with the config checked
+}
+
+func (s *startingStore) LayerIn(config, l v1.Descriptor, index int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.HasBlob(config.Digest) || !s.HasBlob(l.Digest) {
+		s.ins = append(s.ins, fmt.Sprintf("%d %s before its blobs were in", index, l.Digest))
+		return
+	}
+	s.ins = append(s.ins, fmt.Sprintf("%d %s", index, l.Digest))
+}
+
+// A store that can start on a layer (image.Store unpacks it) is told of each one as soon as its
+// blob is in, with its place in the manifest, fetched now or there already.
+func TestCh06PullTellsTheStoreOfEachLayer(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Anonymous)
+	base := registrytest.Tar(t, map[string]string{"etc/os-release": "NAME=mini\n"})
+	top := registrytest.Tar(t, map[string]string{"app/hello.txt": "hello\n"})
+	pushedImage(t, reg, "team/app:v2", base, top)
+	store := &startingStore{dirStore: newDirStore(t)}
+	for _, round := range []string{"fetched", "there already"} {
+		store.ins = nil
+		res, err := New(options(reg)).Pull(context.Background(), mustParse(t, reg.Host+"/team/app:v2"), store, nil)
+		if err != nil {
+			t.Fatalf("pull (%s): %v", round, err)
+		}
+		var want []string
+		for i, l := range res.Manifest.Layers {
+			want = append(want, fmt.Sprintf("%d %s", i, l.Digest))
+		}
+		slices.Sort(store.ins)
+		if !slices.Equal(store.ins, want) {
+			t.Errorf("layers %s: LayerIn was told %q, want %q", round, store.ins, want)
+		}
 	}
 }

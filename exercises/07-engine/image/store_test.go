@@ -251,6 +251,7 @@ func TestAddMaliciousLayer(t *testing.T) {
 	tw.Write([]byte("x"))
 	tw.Close()
 	manifest := storeImage(t, s, buf.Bytes())
+	earlyUnpack(t, s, manifest) // refused there too, silently: Add says why
 	ref, _ := reference.Parse("evil:latest")
 	_, err := s.Add(NewImage{Ref: ref, Manifest: manifest})
 	if err == nil || !strings.Contains(err.Error(), `"etc/pwned"`) {
@@ -268,6 +269,46 @@ func TestAddMaliciousLayer(t *testing.T) {
 	if s.HasBlob(digest.FromBytes(manifest)) {
 		t.Error("the refused image's manifest was stored")
 	}
+}
+
+// A pull tells the store of each layer once its blob is in (LayerIn), and the store unpacks it
+// while the others download; Add then finds it unpacked.
+func TestLayerInUnpacksEarly(t *testing.T) {
+	needRoot(t)
+	s := openStore(t)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "hello", Size: 2, Mode: 0o644})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	manifest := storeImage(t, s, buf.Bytes())
+	diffID := digest.FromBytes(buf.Bytes())
+	earlyUnpack(t, s, manifest)
+	before, err := os.Stat(filepath.Join(s.layerDir(diffID), "fs", "hello"))
+	if err != nil {
+		t.Fatalf("LayerIn did not unpack the layer: %v", err)
+	}
+	ref, _ := reference.Parse("early:latest")
+	if _, err := s.Add(NewImage{Ref: ref, Manifest: manifest}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(filepath.Join(s.layerDir(diffID), "fs", "hello"))
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("Add unpacked the layer again (%v)", err)
+	}
+}
+
+// earlyUnpack calls LayerIn for every layer of manifest, as a pull does, and waits for them.
+func earlyUnpack(t *testing.T, s *Store, manifest []byte) {
+	t.Helper()
+	var m v1.Manifest
+	if err := json.Unmarshal(manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range m.Layers {
+		s.LayerIn(m.Config, l, i)
+	}
+	s.waitUnpacks()
 }
 
 // storeImage writes a one-layer image's layer and config as blobs and returns its manifest.
