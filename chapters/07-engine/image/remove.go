@@ -51,8 +51,11 @@ type Removed struct {
 type RemoveOptions struct {
 	// Force removes an image by ID even when names in several repositories point at it.
 	Force bool
-	// TODO(07): refuse while a container uses the image unless Force. That needs containers as
-	// objects (chapter 07); until then a run's lowers are not protected from rmi.
+	// InUse, if set, is asked before an image is deleted (its last name gone), under the store's
+	// exclusive lock: an error keeps the image, and its names, as they were. Chapter 07's
+	// containers: `mini create` holds the store open (shared) until its record is written, so
+	// under that lock a container made from the image is never missed.
+	InUse func(id digest.Digest) error
 }
 
 // Remove removes name, as `docker rmi` does. A reference (busybox:latest) is untagged; the image
@@ -88,6 +91,11 @@ func (s *Store) Remove(name string, o RemoveOptions) (Removed, error) {
 				out.Untagged = append(out.Untagged, familiar(r))
 			}
 			if len(idx.refsOf(m)) == 0 && !idx.hasConfig(id) {
+				if o.InUse != nil {
+					if err := o.InUse(id); err != nil {
+						return err // the index is not written: every name stays
+					}
+				}
 				out.Deleted = append(out.Deleted, id)
 			}
 			return nil

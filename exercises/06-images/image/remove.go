@@ -51,8 +51,6 @@ type Removed struct {
 type RemoveOptions struct {
 	// Force removes an image by ID even when names in several repositories point at it.
 	Force bool
-	// TODO(07): refuse while a container uses the image unless Force. That needs containers as
-	// objects (chapter 07); until then a run's lowers are not protected from rmi.
 }
 
 // Remove removes name, as `docker rmi` does. A reference (busybox:latest) is untagged; the image

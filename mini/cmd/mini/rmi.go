@@ -11,7 +11,7 @@ import (
 
 	"github.com/minikit/kit/mini/image"
 	//mini:begin 07
-	"strings"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/minikit/kit/mini/engine"
 	//mini:end 07
@@ -40,13 +40,11 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
+				o := image.RemoveOptions{Force: c.Bool("force")}
 				//mini:begin 07
-				if err := imageInUse(c, s, name); err != nil {
-					errs = append(errs, err)
-					continue
-				}
+				o.InUse = func(id digest.Digest) error { return imageInUse(c, name, id) }
 				//mini:end 07
-				r, err := s.Remove(name, image.RemoveOptions{Force: c.Bool("force")})
+				r, err := s.Remove(name, o)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -67,21 +65,15 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 
 // imageInUse refuses to delete an image a container was made from, running or not: the
 // container's root is an overlay whose lower layers are the image's unpacked layers, and
-// deleting them would pull the floor from under it. Untagging one of several names is fine.
-func imageInUse(c *cli.Context, s *image.Store, name string) error {
-	img, err := s.Resolve(name)
-	if err != nil {
-		return nil // Remove says what is wrong with the name
-	}
-	if len(img.Refs) > 1 && !strings.HasPrefix(img.ID.Encoded(), name) && !strings.HasPrefix(img.ID.String(), name) {
-		return nil // only a name goes; the image stays
-	}
+// deleting them would pull the floor from under it. Untagging one of several names is fine:
+// Remove asks only when the image itself would go, under the store's exclusive lock.
+func imageInUse(c *cli.Context, name string, id digest.Digest) error {
 	_, cs, err := allContainers(c)
 	if err != nil {
 		return err
 	}
 	for _, ctr := range cs {
-		if ctr.ImageID == img.ID.String() {
+		if ctr.ImageID == id.String() {
 			return fmt.Errorf("cannot remove image %s: container %s (%s) uses it: remove the container first (mini rm %s)",
 				name, ctr.Name, engine.ShortID(ctr.ID), ctr.Name)
 		}

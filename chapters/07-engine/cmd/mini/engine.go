@@ -147,8 +147,19 @@ func newRecord(c *cli.Context, cfg container.Config) (engine.Record, error) {
 	return r, nil
 }
 
-// createRecord is `mini create` and the first half of `mini run -d`.
+// createRecord is `mini create` and the first half of `mini run`.
 func createRecord(c *cli.Context) (*engine.Engine, *engine.Container, error) {
+	if imageMode(c) {
+		// The image store stays open (shared-locked) until the record is written: rmi deletes
+		// an image only under the store's exclusive lock, after it looked for the containers
+		// that use it. So it either waits for this record, or deleted the image before this
+		// command found it.
+		store, err := image.Open(c.String("root"))
+		if err != nil {
+			return nil, nil, err
+		}
+		defer store.Close()
+	}
 	cfg, err := config(c)
 	if err != nil {
 		return nil, nil, err

@@ -35,7 +35,8 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
-				r, err := s.Remove(name, image.RemoveOptions{Force: c.Bool("force")})
+				o := image.RemoveOptions{Force: c.Bool("force")}
+				r, err := s.Remove(name, o)
 				if err != nil {
 					errs = append(errs, err)
 					continue

@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/minikit/kit/mini/image"
-	"strings"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/minikit/kit/mini/engine"
 )
@@ -38,11 +38,9 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
-				if err := imageInUse(c, s, name); err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				r, err := s.Remove(name, image.RemoveOptions{Force: c.Bool("force")})
+				o := image.RemoveOptions{Force: c.Bool("force")}
+				o.InUse = func(id digest.Digest) error { return imageInUse(c, name, id) }
+				r, err := s.Remove(name, o)
 				if err != nil {
 					errs = append(errs, err)
 					continue
@@ -61,21 +59,15 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 
 // imageInUse refuses to delete an image a container was made from, running or not: the
 // container's root is an overlay whose lower layers are the image's unpacked layers, and
-// deleting them would pull the floor from under it. Untagging one of several names is fine.
-func imageInUse(c *cli.Context, s *image.Store, name string) error {
-	img, err := s.Resolve(name)
-	if err != nil {
-		return nil // Remove says what is wrong with the name
-	}
-	if len(img.Refs) > 1 && !strings.HasPrefix(img.ID.Encoded(), name) && !strings.HasPrefix(img.ID.String(), name) {
-		return nil // only a name goes; the image stays
-	}
+// deleting them would pull the floor from under it. Untagging one of several names is fine:
+// Remove asks only when the image itself would go, under the store's exclusive lock.
+func imageInUse(c *cli.Context, name string, id digest.Digest) error {
 	_, cs, err := allContainers(c)
 	if err != nil {
 		return err
 	}
 	for _, ctr := range cs {
-		if ctr.ImageID == img.ID.String() {
+		if ctr.ImageID == id.String() {
 			return fmt.Errorf("cannot remove image %s: container %s (%s) uses it: remove the container first (mini rm %s)",
 				name, ctr.Name, engine.ShortID(ctr.ID), ctr.Name)
 		}
