@@ -12,6 +12,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // logEntry is one line of container.log, in Docker's json-file format: `docker logs` and tools
@@ -151,11 +153,17 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 		lines = lines[len(lines)-o.Tail:]
 	}
 	print()
-	for o.Follow {
+	if !o.Follow {
+		return nil
+	}
+	written, stop := watchWrites(c.Path(logFile))
+	defer stop()
+	for {
 		done := !c.MonitorAlive()
 		select {
 		case <-o.Until:
 			done = true
+		case <-written:
 		case <-time.After(100 * time.Millisecond):
 		}
 		if err := readAll(); err != nil {
@@ -166,5 +174,35 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 			return nil
 		}
 	}
-	return nil
+}
+
+// watchWrites tells on the channel when the file at path is written to: inotify(7), the
+// kernel's own notice (`inotifywait -m -e modify FILE` by hand), so that `logs -f` and a
+// foreground run print a line as soon as the monitor has written it. Without it (no inotify
+// here), the look every 100 ms that Logs also makes for the monitor's end is all there is.
+func watchWrites(path string) (<-chan struct{}, func()) {
+	written := make(chan struct{}, 1)
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return written, func() {}
+	}
+	if _, err := unix.InotifyAddWatch(fd, path, unix.IN_MODIFY); err != nil {
+		unix.Close(fd)
+		return written, func() {}
+	}
+	// Non-blocking, so Go's poller waits for it: Close then ends the Read below.
+	f := os.NewFile(uintptr(fd), "inotify")
+	go func() {
+		events := make([]byte, 4096)
+		for {
+			if _, err := f.Read(events); err != nil {
+				return
+			}
+			select {
+			case written <- struct{}{}:
+			default: // one notice pending is enough: the reader reads all there is
+			}
+		}
+	}()
+	return written, func() { f.Close() }
 }
