@@ -65,6 +65,11 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	//mini:begin 07
+	if cfg.Narration != nil && len(cmd.ExtraFiles) == 3 {
+		cmd.ExtraFiles[2] = cfg.Narration // fd 5
+	}
+	//mini:end 07
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// If Mini dies (kill -9), the kernel kills the init process too, and with it, from
 		// chapter 02 on, every process of its PID namespace. No container outlives its engine.

@@ -67,7 +67,7 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 		// command stays attached, the teardown too. A detached (-d) command has returned by
 		// then: its narration ends once the command runs, not later at the user's prompt.
 		narration = &until{w: o.Explain}
-		c.explain = explain.New(narration, o.Color)
+		c.explain, c.narration = explain.New(narration, o.Color), o.Explain
 	}
 	lock, err := state.LockFile(c.Path(monitorLock), state.Exclusive)
 	if err != nil {
@@ -100,7 +100,7 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 			}
 		})
 		narration.stop()
-		c.explain = nil // a restart is nobody's to narrate
+		c.explain, c.narration = nil, nil // a restart is nobody's to narrate
 		if ready != nil {
 			report(ready, container.Status(err), err)
 			ready = nil
@@ -168,7 +168,7 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = sigs
-	cfg.Explain = c.explain
+	cfg.Explain, cfg.Narration = c.explain, c.narration
 	// What Mini says of the run (the memory limit) goes to the log: the user sees it with the
 	// command's output, as chapter 00's run printed it.
 	cfg.Messages = w.to("stderr")
@@ -242,7 +242,7 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 
 // MonitorOptions are the starting command's --explain: the monitor narrates to Explain.
 type MonitorOptions struct {
-	Explain io.Writer // nil for no narration
+	Explain *os.File // nil for no narration
 	Color   bool
 }
 

@@ -60,6 +60,10 @@ type Config struct {
 	// instead of Stderr: a monitor's Stderr is the command's pipe, which it closes once the
 	// command has its own copy, long before the command ends.
 	Messages io.Writer `json:"-"`
+	// Narration, if set, is where the init side narrates for --explain (its fd 5) instead of
+	// Stderr: a monitor's Stderr is the command's pipe into the log, and the narration belongs
+	// to the command that asked for it.
+	Narration *os.File `json:"-"`
 }
 
 // DefaultEnv is the environment a command gets when none is given: the same PATH Docker uses,

@@ -63,8 +63,10 @@ type Container struct {
 	// attachFirst, in the monitor: the command that started the container attaches to its
 	// terminal as soon as it runs (see attachServer.keep).
 	attachFirst bool
-	// explain, in the monitor: the starting command's --explain, for the first run only.
-	explain *explain.Narrator
+	// explain and narration, in the monitor: the starting command's --explain, for the first
+	// run only (narration is the file under it, for the init side's fd 5).
+	explain   *explain.Narrator
+	narration *os.File
 }
 
 // The files of a container's run directory (see the package comment).

@@ -31,7 +31,7 @@ type StartOptions struct {
 
 // exitFd is the monitor's fd 4 when a command stays attached: the monitor writes the container's
 // exit status there (one JSON exitReport) when the container has ended for good, before a --rm
-// container's record is removed, then closes it.
+// container's record is removed, and it closes it when it ends itself.
 const exitFd = 4
 
 // explainFd is the monitor's fd 5 with --explain: the starting command's stderr.
