@@ -147,6 +147,13 @@ func TestCh07Step1Terminal(t *testing.T) {
 		t.Errorf("run -t of a short command: status %d, want 3; shown %q", status, u.shown())
 	}
 	u.waitFor("one\ntwo\n")
+	// What Mini knows of why the command ended reaches the terminal too (the log's stderr,
+	// where it goes without -t, is not on it).
+	run = u.attach(e, "run", "-t", "--rm", "-m", "32m", "busybox", "sh", "-c", "x=0123456789abcdef; while true; do x=$x$x; done")
+	if status := exitStatus(t, run); status != 137 {
+		t.Errorf("run -t of a command over its memory limit: status %d, want 137", status)
+	}
+	u.waitFor("memory limit")
 	if status := exitStatus(t, u.attach(e, "start", "-a", "short")); status != 3 {
 		t.Errorf("start -a of a -t container: status %d, want 3", status)
 	}

@@ -180,6 +180,17 @@ func TestCh07Step1ForegroundRun(t *testing.T) {
 			t.Errorf("run --explain: want %q narrated on stderr, got:\n%s", step, r)
 		}
 	}
+	// -d --explain: the set-up, the init side's part too, is narrated on run's stderr, and none
+	// of it goes into the container's log.
+	r = e.mini("run", "-d", "--name", "told", "--explain", "busybox", "sh", "-c", "echo only this")
+	if r.Status != 0 || !strings.Contains(r.Stderr, "pivot_root") {
+		t.Errorf("run -d --explain: want the init side's steps (pivot_root) on stderr, got:\n%s", r)
+	}
+	eventually(t, "told to exit", func() bool { return e.field("told", "{{.State.Status}}") == "exited" })
+	if r := e.mini("logs", "told"); r.Stdout != "only this\n" || r.Stderr != "" {
+		t.Errorf("logs of a container run with --explain: want its own output only, got:\n%s", r)
+	}
+	expect(t, e.mini("rm", "told"), 0, "told\n")
 	expect(t, e.mini("run", "--monitor=false", "busybox", "sh", "-c", "echo old; exit 3"), 3, "old\n")
 	expectError(t, e.mini("run", "--monitor=false", "-d", "busybox", "true"), 125, "--detach needs a monitor")
 	expect(t, e.mini("ps", "-aq"), 0, "")

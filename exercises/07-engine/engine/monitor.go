@@ -3,12 +3,14 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,7 +126,11 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 	if exit != nil {
 		// Before a --rm removes the state: the attached command's only way to learn the status.
 		// (If it is gone, detached, the write fails with EPIPE: nobody needs it.)
-		json.NewEncoder(exit).Encode(exitReport{Status: c.State.ExitCode, Error: c.State.Error})
+		x := exitReport{Status: c.State.ExitCode, Error: c.State.Error}
+		if said := c.said.String(); x.Error == "" && said != "" {
+			x.Error = strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(said), "mini: "), "\nmini: ", "; ")
+		}
+		json.NewEncoder(exit).Encode(x)
 	}
 	if c.AutoRemove {
 		lock.Close()
@@ -176,7 +182,11 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 	switch {
 	case cfg.TTY:
 		// -t: the monitor holds the command's terminal and serves it to attached clients
-		// (attach.go); what it prints goes to the log as stdout, as Docker's does.
+		// (attach.go); what it prints goes to the log as stdout, as Docker's does. An attached
+		// client sees the terminal, not the log's stderr: what Mini says of the run goes to it
+		// with the exit status too (Monitor's exitReport).
+		c.said = &lockedBuffer{}
+		cfg.Messages = io.MultiWriter(cfg.Messages, c.said)
 		srv, err := c.serveAttach(nil, c.attachFirst)
 		if err != nil {
 			return 0, false, err
@@ -218,6 +228,28 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 type MonitorOptions struct {
 	Explain *os.File // nil for no narration
 	Color   bool
+}
+
+// lockedBuffer keeps what is written to it; a nil one is empty. (Mini's words about a run come
+// from the run's goroutine and from the signal forwarder's.)
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	if b == nil {
+		return ""
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // until passes writes on to w until stop; after that it drops them. (A *until that is nil

@@ -67,6 +67,8 @@ type Container struct {
 	// run only (narration is the file under it, for the init side's fd 5).
 	explain   *explain.Narrator
 	narration *os.File
+	// said, in the monitor of a -t container: what Mini said of the last run (the memory limit).
+	said *lockedBuffer
 }
 
 // The files of a container's run directory (see the package comment).
