@@ -66,6 +66,8 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 		return nil, err
 	}
 	//mini:begin 07
+	// A monitor's --explain: the init side narrates to the command that asked for it, not into
+	// the container's log, where its Stderr goes.
 	if cfg.Narration != nil && len(cmd.ExtraFiles) == 3 {
 		cmd.ExtraFiles[2] = cfg.Narration // fd 5
 	}

@@ -65,6 +65,8 @@ func (p *initProcess) command(cfg Config) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A monitor's --explain: the init side narrates to the command that asked for it, not into
+	// the container's log, where its Stderr goes.
 	if cfg.Narration != nil && len(cmd.ExtraFiles) == 3 {
 		cmd.ExtraFiles[2] = cfg.Narration // fd 5
 	}

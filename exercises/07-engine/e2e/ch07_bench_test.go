@@ -36,7 +36,7 @@ import (
 const benchCount = 100
 
 // BenchmarkCh07RunRm measures `run --rm` of /bin/true, with no network and on each engine's
-// default network.
+// default network; and Mini's run without a monitor (--monitor=false, chapter 00's run).
 func BenchmarkCh07RunRm(b *testing.B) {
 	w := newBenchWorld(b)
 	times := map[string]float64{}
@@ -64,6 +64,13 @@ func BenchmarkCh07RunRm(b *testing.B) {
 			}
 		})
 	}
+	// Chapter 00's run, Mini the parent and no monitor or record: what the monitor costs.
+	measure("mini-nomonitor-none", func(b *testing.B) func(int) *exec.Cmd {
+		e := w.mini(b)
+		return func(int) *exec.Cmd {
+			return e.command(b.Context(), "run", "--monitor=false", "--network", "none", "busybox", "/bin/true")
+		}
+	})
 	for _, rt := range []string{"crun", "runc"} {
 		measure(rt+"-none", func(b *testing.B) func(int) *exec.Cmd {
 			o := w.oci(b, rt, "/bin/true")

@@ -156,15 +156,25 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 	if !o.Follow {
 		return nil
 	}
-	written, stop := watchWrites(c.Path(logFile))
-	defer stop()
+	// The kernel says when the monitor has written (watchWrites), but only for a follow that
+	// lasts: closing an inotify instance waits for an SRCU grace period of the kernel's, some
+	// 10 ms, which a short run (`run --rm busybox true`) would pay for nothing. Until then, and
+	// for the monitor's end, a look every so often.
+	var written <-chan struct{}
+	stop := func() {}
+	defer func() { stop() }()
+	wait := 50 * time.Millisecond
 	for {
 		done := !c.MonitorAlive()
 		select {
 		case <-o.Until:
 			done = true
 		case <-written:
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(wait):
+			if written == nil {
+				written, stop = watchWrites(c.Path(logFile))
+				wait = 100 * time.Millisecond
+			}
 		}
 		if err := readAll(); err != nil {
 			return err
