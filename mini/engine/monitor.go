@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/minikit/kit/mini/container"
@@ -34,6 +35,24 @@ import (
 // readyFd is the monitor's fd 3: it writes one JSON startReport there once the command runs
 // (or could not start), and closes it. The `mini start` that is waiting reads it.
 const readyFd = 3
+
+// MonitorFiles are the files Start hands the monitor, as the monitor process finds them: ready
+// (readyFd), exit (exitFd, with --attach; else nil) and the narration (explainFd, with --explain;
+// else nil). None may leak into what the monitor starts (the container, iptables): the starting
+// command waits for EOF on them.
+func MonitorFiles(attach, explain bool) (ready, exit io.WriteCloser, narration *os.File) {
+	for _, fd := range []int{readyFd, exitFd, explainFd} {
+		syscall.CloseOnExec(fd)
+	}
+	ready = os.NewFile(readyFd, "ready")
+	if attach {
+		exit = os.NewFile(exitFd, "exit")
+	}
+	if explain {
+		narration = os.NewFile(explainFd, "explain")
+	}
+	return ready, exit, narration
+}
 
 // startReport is what the monitor tells the starting command.
 type startReport struct {

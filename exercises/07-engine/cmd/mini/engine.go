@@ -212,7 +212,7 @@ func runRecord(c *cli.Context) error {
 		return err
 	}
 	offset := ctr.LogSize()
-	wait := func() (int, error) { return 0, nil }
+	var wait func() (int, error)
 	if c.Bool("detach") {
 		err = e.Start(ctr, explainOptions(c, startOptions()))
 	} else {
@@ -407,20 +407,8 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			// The files engine.Start hands over. None may leak into what the monitor starts
-			// (the container, iptables): the command waits for EOF on them.
-			for fd := 3; fd <= 5; fd++ {
-				syscall.CloseOnExec(fd)
-			}
-			ready := os.NewFile(3, "ready")
-			var o engine.MonitorOptions
-			if c.Bool("explain") {
-				o = engine.MonitorOptions{Explain: os.NewFile(5, "explain"), Color: c.Bool("color")}
-			}
-			if c.Bool("attach") {
-				return e.Monitor(c.Args().First(), ready, os.NewFile(4, "exit"), o)
-			}
-			return e.Monitor(c.Args().First(), ready, nil, o) // a nil interface, not a nil *os.File
+			ready, exit, narration := engine.MonitorFiles(c.Bool("attach"), c.Bool("explain"))
+			return e.Monitor(c.Args().First(), ready, exit, engine.MonitorOptions{Explain: narration, Color: c.Bool("color")})
 		},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "attach", Usage: "the starting command stays attached: keep a terminal's first output for it, and write the exit status on fd 4"},
