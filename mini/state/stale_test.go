@@ -118,3 +118,24 @@ func TestCh04RemoveKeepsTheLockForLast(t *testing.T) {
 		t.Fatalf("after a removal that stopped half-way, Stale = %v, %v; want %s", stale, err, run.Dir)
 	}
 }
+
+// A Mini killed inside Lock, between creating the new lock file and renaming it into place,
+// leaves lock.new behind: the next Lock takes it over (nobody holds its flock any more).
+func TestCh04LockAfterAKilledLock(t *testing.T) {
+	root, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := root.NewRun()
+	if err := os.WriteFile(run.Path(lockFile+".new"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := run.Lock()
+	if err != nil {
+		t.Fatalf("Lock with a lock.new left behind: %v", err)
+	}
+	defer lock.Close()
+	if _, err := os.Stat(run.Path(lockFile)); err != nil {
+		t.Errorf("the lock file is not in place: %v", err)
+	}
+}

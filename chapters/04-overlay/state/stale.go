@@ -30,6 +30,11 @@ func (c *RunDir) Lock() (*os.File, error) {
 	// from the moment it exists: no other Mini ever sees it unlocked and calls the run stale.
 	tmp := c.Path(lockFile + ".new")
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// A Mini killed between this open and the rename below left its new name behind. It
+		// holds nothing any more: whoever gets the flock on the file now owns it.
+		f, err = os.OpenFile(tmp, os.O_RDWR, 0)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create the run's lock file: %w", err)
 	}
