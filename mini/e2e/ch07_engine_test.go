@@ -490,6 +490,39 @@ func TestCh07KillCreateStartRm(t *testing.T) {
 	expect(t, e.mini("run", "--rm", "busybox", "true"), 0, "")
 }
 
+// A --rm container's files are not fsync'ed (engine's writeFile): a power cut while they are
+// written can leave one empty or half-written. Such a container is listed as dead, refused by
+// what needs its record, and removed by rm, which leaves nothing behind; one bad record does
+// not stop ps for the others.
+func TestCh07DeadRecord(t *testing.T) {
+	e := engineEnv(t)
+	for _, file := range []string{"config.json", "state.json"} {
+		t.Run(file, func(t *testing.T) {
+			id := strings.TrimSpace(e.mini("create", "--name", "torn", "busybox", "true").Stdout)
+			keep := strings.TrimSpace(e.mini("create", "--name", "intact", "busybox", "true").Stdout)
+			if len(id) != 64 || len(keep) != 64 {
+				t.Fatalf("create: got IDs %q and %q", id, keep)
+			}
+			// What a power cut leaves of a file written but never synced: a prefix of it.
+			if err := os.WriteFile(filepath.Join(e.root, "containers", id, file), []byte(`{"ID": "`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, e.mini("ps", "-a", "--format", "{{.ID}} {{.State}} {{.Status}}"), 0,
+				keep[:12]+" created Created\n"+id[:12]+" dead Dead\n")
+			for _, args := range [][]string{{"start", id[:12]}, {"rename", id[:12], "other"}, {"export", id[:12]}} {
+				r := e.mini(args...)
+				if r.Status == 0 || !strings.Contains(r.Stderr, "is dead") || !strings.Contains(r.Stderr, "mini rm "+id[:12]) ||
+					strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+					t.Errorf("%s of a dead container: want one line saying it is dead and how to remove it, got:\n%s", args[0], r)
+				}
+			}
+			expect(t, e.mini("rm", id[:12]), 0, id[:12]+"\n")
+			expect(t, e.mini("rm", "intact"), 0, "intact\n")
+			expect(t, e.mini("ps", "-aq"), 0, "")
+		})
+	}
+}
+
 // exec -t gives the command a terminal of its own, of the user's size; -it reads what is typed.
 func TestCh07Step2ExecTTY(t *testing.T) {
 	e := engineEnv(t)

@@ -9,21 +9,27 @@ import (
 )
 
 func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "index.json")
-	for _, content := range []string{"first", "second"} {
-		if err := WriteFileAtomic(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if b, err := os.ReadFile(p); err != nil || string(b) != content {
-			t.Fatalf("read back %q, %v; want %q", b, err, content)
-		}
-	}
-	if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", st.Mode().Perm())
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("temporary files left: %v", entries)
+	for name, write := range map[string]func(string, []byte, os.FileMode) error{
+		"WriteFileAtomic": WriteFileAtomic,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "index.json")
+			for _, content := range []string{"first", "second"} {
+				if err := write(p, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if b, err := os.ReadFile(p); err != nil || string(b) != content {
+					t.Fatalf("read back %q, %v; want %q", b, err, content)
+				}
+			}
+			if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, want 0600", st.Mode().Perm())
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("temporary files left: %v", entries)
+			}
+		})
 	}
 }
 

@@ -89,6 +89,9 @@ func (e *Engine) Start(c *Container, o StartOptions) error {
 	if c.MonitorAlive() {
 		return nil // already running: Docker's start does nothing either
 	}
+	if err := c.Usable(); err != nil {
+		return err
+	}
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
 		return err

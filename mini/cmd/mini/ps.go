@@ -105,6 +105,8 @@ func status(ctr *engine.Container) string {
 		return "Up " + humanDuration(time.Since(ctr.State.StartedAt))
 	case engine.Exited:
 		return fmt.Sprintf("Exited (%d) %s ago", ctr.State.ExitCode, humanDuration(time.Since(ctr.State.FinishedAt)))
+	case engine.Dead:
+		return "Dead"
 	}
 	return "Created"
 }

@@ -56,6 +56,9 @@ func engineContainer(c *cli.Context, name string) (containerFS, error) {
 	if err != nil {
 		return containerFS{}, err
 	}
+	if err := ctr.Usable(); err != nil {
+		return containerFS{}, err
+	}
 	fs := containerFS{Lower: ctr.Config.Lower, Image: ctr.Image, ImageID: ctr.ImageID, Running: ctr.Running(), PID: ctr.State.PID}
 	if len(fs.Lower) == 0 {
 		fs.Lower = []string{ctr.Config.Rootfs} // a --rootfs container: the directory is its one lower
