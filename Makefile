@@ -3,8 +3,10 @@
 
 all: build
 
+# Static (CGO_ENABLED=0): every run starts mini three times (the command, the monitor, the
+# container's init), and a static binary needs no dynamic loader (docs/performance.md).
 build:
-	mkdir -p bin && go build -o bin/mini ./mini/cmd/mini
+	mkdir -p bin && CGO_ENABLED=0 go build -o bin/mini ./mini/cmd/mini
 
 rootfs:
 	bash rootfs/build.sh

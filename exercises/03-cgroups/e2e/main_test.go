@@ -103,6 +103,9 @@ func prepare(tmp string) harness {
 	// Build the engine of *this* module: in chapters/NN-slug the same import path is that
 	// chapter's engine.
 	gobuild := exec.Command("go", "build", "-o", hs.bin, "github.com/minikit/kit/mini/cmd/mini")
+	// Static, as the Makefile and scripts/demo build it (docs/performance.md: no dynamic loader
+	// to run in each of the three processes of a run).
+	gobuild.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := gobuild.CombinedOutput(); err != nil {
 		hs.err = fmt.Errorf("build mini: %v\n%s", err, out)
 	}
