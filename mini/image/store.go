@@ -37,6 +37,12 @@ type Store struct {
 	dir   string        // <root>/images
 	lock  *os.File      // the store lock, held shared for as long as the Store is open
 	early *earlyUnpacks // layers unpacked while a pull downloads the others (early.go)
+	//mini:begin 07
+
+	// Used, if set, lists the images that containers were made from (chapter 07's records): a
+	// collection (rmi, prune) keeps their files as it keeps a leased image's, named or not.
+	Used func() ([]digest.Digest, error)
+	//mini:end 07
 }
 
 // mechanism labels the store's steps in --explain.

@@ -86,6 +86,9 @@ func (s *Store) Remove(name string, o RemoveOptions) (Removed, error) {
 				out.Untagged = append(out.Untagged, familiar(r))
 			}
 			if len(idx.refsOf(m)) == 0 && !idx.hasConfig(id) {
+				if err := s.leased(name, id); err != nil {
+					return err // the index is not written: every name stays
+				}
 				out.Deleted = append(out.Deleted, id)
 			}
 			return nil
@@ -150,6 +153,9 @@ func (s *Store) collect() (Pruned, error) {
 				}
 			}
 		}
+	}
+	if err := s.markInUse(blobs, layers); err != nil {
+		return p, err
 	}
 	var errs []error
 	entries, err := os.ReadDir(s.blobDir())

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -122,4 +123,42 @@ func tarDir(t *testing.T, dir string) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// A running container's image is not deleted under it (its layers are the container's root):
+// rmi refuses, even with -f, and says which run uses it; once the run has ended, rmi deletes the
+// image. A run that was killed holds nothing.
+func TestCh06RmiRefusedWhileARunUsesIt(t *testing.T) {
+	e := imageEnv(t)
+	expect(t, e.mini("run", "busybox", "true"), 0, "") // imports busybox:latest
+	run := e.start("run", "-i", "busybox", "sh", "-c", "echo ready; read x; true")
+	run.waitFor("ready")
+	for _, args := range [][]string{{"rmi", "busybox"}, {"rmi", "-f", "busybox"}, {"image", "prune"}} {
+		r := e.mini(args...)
+		if args[1] == "prune" {
+			if r.Status != 0 {
+				t.Errorf("image prune while a run uses busybox:\n%s", r)
+			}
+			continue
+		}
+		if r.Status == 0 || !strings.Contains(r.Stderr, "running container") || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+			t.Errorf("%v while a run uses the image: want one line saying a running container uses it, got:\n%s", args, r)
+		}
+	}
+	if rows := e.imageRows(); len(rows) != 1 || rows[0][0] != "busybox" {
+		t.Errorf("after the refused rmi: want busybox:latest still there, got %v", rows)
+	}
+	expect(t, run.wait(), 0, "ready\n")
+
+	// A run killed with SIGKILL: its lease's lock died with it.
+	killed := e.start("run", "-i", "busybox", "sh", "-c", "echo ready; read x")
+	killed.waitFor("ready")
+	killed.signal(syscall.SIGKILL)
+	killed.wait()
+	// The next run sweeps up what the killed one left (chapter 04), and leases the image only
+	// while it runs.
+	expect(t, e.mini("run", "busybox", "true"), 0, "")
+	if r := e.mini("rmi", "busybox"); r.Status != 0 || !strings.Contains(r.Stdout, "Deleted: ") {
+		t.Errorf("rmi once no run uses the image: want it deleted, got:\n%s", r)
+	}
 }

@@ -377,6 +377,34 @@ func TestCh07RmiRefusesAnImageInUse(t *testing.T) {
 	}
 }
 
+// An image that lost its name while a container uses it (a pull moved the tag to a newer image)
+// keeps its files through rmi and prune for as long as the container exists, running or not.
+func TestCh07PruneKeepsAnUnnamedImageAContainerUses(t *testing.T) {
+	e := engineEnv(t)
+	img := commitUpper(t, e, "e2e/moved:1")
+	if r := e.mini("create", "--name", "user", "e2e/moved:1", "cat", "/root/note"); r.Status != 0 {
+		t.Fatalf("create:\n%s", r)
+	}
+	expect(t, e.mini("tag", "busybox", "e2e/moved:1"), 0, "")
+	expect(t, e.mini("rmi", "busybox"), 0, "Untagged: busybox:latest\n") // e2e/moved:1 still names it
+	if r := e.mini("image", "prune"); r.Status != 0 {
+		t.Fatalf("image prune:\n%s", r)
+	}
+	top := img.Lowers()[0]
+	if _, err := os.Stat(top); err != nil {
+		t.Fatalf("prune removed the top layer of the image container user uses: %v", err)
+	}
+	expect(t, e.mini("start", "-a", "user"), 0, "only me\n")
+	expect(t, e.mini("rm", "user"), 0, "user\n")
+	if r := e.mini("image", "prune"); r.Status != 0 {
+		t.Fatalf("image prune:\n%s", r)
+	}
+	if _, err := os.Stat(top); !os.IsNotExist(err) {
+		t.Errorf("once no container uses it, prune kept the unnamed image's layer: %v", err)
+	}
+	e.verifyClean()
+}
+
 // top and stats read the container's cgroup and /proc.
 func TestCh07Step1TopAndStats(t *testing.T) {
 	e := engineEnv(t)

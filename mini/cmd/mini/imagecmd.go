@@ -144,6 +144,9 @@ func pruneImages(c *cli.Context) error {
 		return err
 	}
 	defer s.Close()
+	//mini:begin 07
+	s.Used = func() ([]digest.Digest, error) { return containerImages(c) }
+	//mini:end 07
 	p, err := s.Prune()
 	if err != nil {
 		return err

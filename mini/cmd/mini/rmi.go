@@ -37,6 +37,9 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 				return err
 			}
 			defer s.Close()
+			//mini:begin 07
+			s.Used = func() ([]digest.Digest, error) { return containerImages(c) }
+			//mini:end 07
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
@@ -62,6 +65,22 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 }
 
 //mini:begin 07
+
+// containerImages lists the images containers were made from: rmi and prune keep their files
+// even when they have no name left (a pull moved the tag to a newer image).
+func containerImages(c *cli.Context) ([]digest.Digest, error) {
+	_, cs, err := allContainers(c)
+	if err != nil {
+		return nil, err
+	}
+	var ids []digest.Digest
+	for _, ctr := range cs {
+		if ctr.ImageID != "" {
+			ids = append(ids, digest.Digest(ctr.ImageID))
+		}
+	}
+	return ids, nil
+}
 
 // imageInUse refuses to delete an image a container was made from, running or not: the
 // container's root is an overlay whose lower layers are the image's unpacked layers, and

@@ -112,10 +112,11 @@ func run(c *cli.Context) error {
 		}
 	}
 	//mini:end 07
-	cfg, err := config(c)
+	cfg, done, err := config(c)
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	defer done()
 	// Signals belong to the process, so the command catches them, from before the set-up
 	// until the teardown is over, and the library passes them on to the container.
 	sigs := make(chan os.Signal, 8)
@@ -148,8 +149,17 @@ func run(c *cli.Context) error {
 }
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
-func config(c *cli.Context) (container.Config, error) {
-	cfg := container.Config{
+// done releases what the run holds until it ends (from chapter 06, the image's lease); it is
+// never nil.
+func config(c *cli.Context) (cfg container.Config, done func(), err error) {
+	done = func() {}
+	defer func() {
+		if err != nil {
+			done()
+			done = func() {}
+		}
+	}()
+	cfg = container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
 		TTY:         c.Bool("tty"),
@@ -165,12 +175,13 @@ func config(c *cli.Context) (container.Config, error) {
 	//mini:begin 06
 	if imageMode(c) {
 		if c.NArg() == 0 {
-			return cfg, errors.New("no image given: mini run [flags] IMAGE [COMMAND [ARG...]], or --rootfs DIR [--] COMMAND [ARG...]")
+			return cfg, done, errors.New("no image given: mini run [flags] IMAGE [COMMAND [ARG...]], or --rootfs DIR [--] COMMAND [ARG...]")
 		}
-		img, err := runImage(c, c.Args().First())
+		img, lease, err := runImage(c, c.Args().First())
 		if err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
+		done = func() { lease.Release() }
 		//mini:begin 07
 		if c.IsSet("entrypoint") {
 			// --entrypoint replaces the image's, and the image's Cmd with it (as Docker does).
@@ -181,7 +192,7 @@ func config(c *cli.Context) (container.Config, error) {
 		}
 		//mini:end 07
 		if err := applyImage(&cfg, img, c.Args().Tail()); err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		dir = cfg.Lower[0] // the top layer: what chroot mode, and the checks below, look at
 	}
@@ -193,30 +204,30 @@ func config(c *cli.Context) (container.Config, error) {
 	cfg.Init = c.Bool("init")
 	//mini:end 07
 	if len(cfg.Args) == 0 {
-		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+		return cfg, done, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}
 	//mini:begin 01
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		dir = d
 	}
 	abs, err := rootfs.Check(dir)
 	if err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Rootfs = abs
 	if _, err := rootfs.Lookup(c.String("isolation")); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Isolation = c.String("isolation")
 	//mini:end 01
 	//mini:begin 02
 	if h := c.String("hostname"); h != "" {
 		if err := namespace.CheckHostname(h); err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		cfg.Hostname = h
 	}
@@ -224,7 +235,7 @@ func config(c *cli.Context) (container.Config, error) {
 	//mini:begin 03
 	res, err := resources(c)
 	if err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
 	//mini:end 03
@@ -237,20 +248,20 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	//mini:end 06
 	if err := overlay.CheckStateRoot(lowers, cfg.StateRoot); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	//mini:end 04
 	//mini:begin 05
 	if cfg.Network, err = network.Parse(c.String("network"), c.String("bridge"), c.String("subnet"), c.StringSlice("publish")); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	//mini:begin 07
 	if err := network.Check(cfg.StateRoot, cfg.Network); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	//mini:end 07
 	//mini:end 05
-	return cfg, nil
+	return cfg, done, nil
 }
 
 //mini:begin 03

@@ -144,6 +144,7 @@ func pruneImages(c *cli.Context) error {
 		return err
 	}
 	defer s.Close()
+	s.Used = func() ([]digest.Digest, error) { return containerImages(c) }
 	p, err := s.Prune()
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 				return err
 			}
 			defer s.Close()
+			s.Used = func() ([]digest.Digest, error) { return containerImages(c) }
 			// Like Docker, go on with the other names when one fails, and fail at the end.
 			var errs []error
 			for _, name := range c.Args().Slice() {
@@ -55,6 +56,22 @@ func rmiCommand(name string, aliases ...string) *cli.Command {
 			return errors.Join(errs...)
 		},
 	}
+}
+
+// containerImages lists the images containers were made from: rmi and prune keep their files
+// even when they have no name left (a pull moved the tag to a newer image).
+func containerImages(c *cli.Context) ([]digest.Digest, error) {
+	_, cs, err := allContainers(c)
+	if err != nil {
+		return nil, err
+	}
+	var ids []digest.Digest
+	for _, ctr := range cs {
+		if ctr.ImageID != "" {
+			ids = append(ids, digest.Digest(ctr.ImageID))
+		}
+	}
+	return ids, nil
 }
 
 // imageInUse refuses to delete an image a container was made from, running or not: the

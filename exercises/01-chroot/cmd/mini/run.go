@@ -36,10 +36,11 @@ func runCommand() *cli.Command {
 // run is `mini run`: read the flags into a container.Config, run it, and exit with the
 // command's status.
 func run(c *cli.Context) error {
-	cfg, err := config(c)
+	cfg, done, err := config(c)
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	defer done()
 	// Signals belong to the process, so the command catches them, from before the set-up
 	// until the teardown is over, and the library passes them on to the container.
 	sigs := make(chan os.Signal, 8)
@@ -58,8 +59,17 @@ func run(c *cli.Context) error {
 }
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
-func config(c *cli.Context) (container.Config, error) {
-	cfg := container.Config{
+// done releases what the run holds until it ends (from chapter 06, the image's lease); it is
+// never nil.
+func config(c *cli.Context) (cfg container.Config, done func(), err error) {
+	done = func() {}
+	defer func() {
+		if err != nil {
+			done()
+			done = func() {}
+		}
+	}()
+	cfg = container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
 		TTY:         c.Bool("tty"),
@@ -71,23 +81,23 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	dir := c.String("rootfs")
 	if len(cfg.Args) == 0 {
-		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+		return cfg, done, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		dir = d
 	}
 	abs, err := rootfs.Check(dir)
 	if err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Rootfs = abs
 	if _, err := rootfs.Lookup(c.String("isolation")); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Isolation = c.String("isolation")
-	return cfg, nil
+	return cfg, done, nil
 }

@@ -24,16 +24,30 @@ func imageMode(c *cli.Context) bool {
 }
 
 // runImage finds the image name in the store, fetching it first when the store lacks it (as
-// `docker run` does). The kit's own busybox needs no network: the root filesystem that
+// `docker run` does), and leases it for the run (image.Lease: rmi and prune leave it alone until
+// the lease is released). The kit's own busybox needs no network: the root filesystem that
 // rootfs/build.sh made is imported as busybox:latest, so the course runs offline.
-func runImage(c *cli.Context, name string) (*image.Image, error) {
+func runImage(c *cli.Context, name string) (*image.Image, *image.Lease, error) {
 	store, err := image.Open(c.String("root"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// The store is shared-locked while open, and rmi/prune wait for that: it is closed once
-	// the image is found. (Chapter 07 records which containers use which image.)
+	// The store is shared-locked while open, and rmi/prune wait for that: the lease is taken
+	// before it is closed, so that no deletion comes between the lookup and the lease.
 	defer store.Close()
+	img, err := findImage(c, store, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	lease, err := store.Lease(img.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, lease, nil
+}
+
+// findImage looks name up in the store, and imports or pulls it when the store lacks it.
+func findImage(c *cli.Context, store *image.Store, name string) (*image.Image, error) {
 	img, err := store.Resolve(name)
 	if err == nil || !errors.Is(err, image.ErrNotFound) {
 		return img, err

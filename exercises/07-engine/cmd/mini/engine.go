@@ -160,10 +160,12 @@ func createRecord(c *cli.Context) (*engine.Engine, *engine.Container, error) {
 		}
 		defer store.Close()
 	}
-	cfg, err := config(c)
+	cfg, done, err := config(c)
 	if err != nil {
 		return nil, nil, err
 	}
+	// The image's lease, until the record (which protects the image from then on) is written.
+	defer done()
 	if err := applyEngineFlags(c, &cfg); err != nil {
 		return nil, nil, err
 	}

@@ -76,10 +76,11 @@ func run(c *cli.Context) error {
 				Err: fmt.Errorf("--%s needs a monitor: drop --monitor=false (MINI_MONITOR=false)", f)}
 		}
 	}
-	cfg, err := config(c)
+	cfg, done, err := config(c)
 	if err != nil {
 		return &container.StatusError{Status: container.StatusEngineError, Err: err}
 	}
+	defer done()
 	// Signals belong to the process, so the command catches them, from before the set-up
 	// until the teardown is over, and the library passes them on to the container.
 	sigs := make(chan os.Signal, 8)
@@ -108,8 +109,17 @@ func run(c *cli.Context) error {
 }
 
 // config checks every flag before anything is set up, so that bad input leaves nothing behind.
-func config(c *cli.Context) (container.Config, error) {
-	cfg := container.Config{
+// done releases what the run holds until it ends (from chapter 06, the image's lease); it is
+// never nil.
+func config(c *cli.Context) (cfg container.Config, done func(), err error) {
+	done = func() {}
+	defer func() {
+		if err != nil {
+			done()
+			done = func() {}
+		}
+	}()
+	cfg = container.Config{
 		Args:        c.Args().Slice(),
 		Interactive: c.Bool("interactive"),
 		TTY:         c.Bool("tty"),
@@ -122,12 +132,13 @@ func config(c *cli.Context) (container.Config, error) {
 	dir := c.String("rootfs")
 	if imageMode(c) {
 		if c.NArg() == 0 {
-			return cfg, errors.New("no image given: mini run [flags] IMAGE [COMMAND [ARG...]], or --rootfs DIR [--] COMMAND [ARG...]")
+			return cfg, done, errors.New("no image given: mini run [flags] IMAGE [COMMAND [ARG...]], or --rootfs DIR [--] COMMAND [ARG...]")
 		}
-		img, err := runImage(c, c.Args().First())
+		img, lease, err := runImage(c, c.Args().First())
 		if err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
+		done = func() { lease.Release() }
 		if c.IsSet("entrypoint") {
 			// --entrypoint replaces the image's, and the image's Cmd with it (as Docker does).
 			img.Config.Config.Entrypoint, img.Config.Config.Cmd = nil, nil
@@ -136,7 +147,7 @@ func config(c *cli.Context) (container.Config, error) {
 			}
 		}
 		if err := applyImage(&cfg, img, c.Args().Tail()); err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		dir = cfg.Lower[0] // the top layer: what chroot mode, and the checks below, look at
 	}
@@ -145,33 +156,33 @@ func config(c *cli.Context) (container.Config, error) {
 	}
 	cfg.Init = c.Bool("init")
 	if len(cfg.Args) == 0 {
-		return cfg, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
+		return cfg, done, errors.New("no command given: mini run [flags] [--] COMMAND [ARG...]")
 	}
 	if dir == "" {
 		d, err := rootfs.Default()
 		if err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		dir = d
 	}
 	abs, err := rootfs.Check(dir)
 	if err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Rootfs = abs
 	if _, err := rootfs.Lookup(c.String("isolation")); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Isolation = c.String("isolation")
 	if h := c.String("hostname"); h != "" {
 		if err := namespace.CheckHostname(h); err != nil {
-			return cfg, err
+			return cfg, done, err
 		}
 		cfg.Hostname = h
 	}
 	res, err := resources(c)
 	if err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	cfg.Resources, cfg.CgroupParent = res, c.String("cgroup-parent")
 	cfg.ReadOnly = c.Bool("read-only")
@@ -180,15 +191,15 @@ func config(c *cli.Context) (container.Config, error) {
 		lowers = cfg.Lower
 	}
 	if err := overlay.CheckStateRoot(lowers, cfg.StateRoot); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	if cfg.Network, err = network.Parse(c.String("network"), c.String("bridge"), c.String("subnet"), c.StringSlice("publish")); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
 	if err := network.Check(cfg.StateRoot, cfg.Network); err != nil {
-		return cfg, err
+		return cfg, done, err
 	}
-	return cfg, nil
+	return cfg, done, nil
 }
 
 // resources reads -m, --cpus and --pids-limit.
