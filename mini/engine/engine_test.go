@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,53 @@ func TestCh07Records(t *testing.T) {
 	}
 	if _, err := os.Stat(again.Dir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after Remove, %s: %v", again.Dir(), err)
+	}
+}
+
+// The names index: a name is taken by one atomic symlink; rename and remove give names back; a
+// link left by a create or rm killed half-way is taken over; a state root without an index gets
+// one made from its records.
+func TestCh07NamesIndex(t *testing.T) {
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Create(Record{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A create killed after it took the name, before its record: the link points at nothing.
+	if err := os.Symlink(strings.Repeat("f", 64), filepath.Join(e.namesDir(), "stale")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Create(Record{Name: "stale"}); err != nil {
+		t.Errorf("a name whose container has no record: %v; want it taken over", err)
+	}
+	if err := e.Rename(a, "a"); err == nil {
+		t.Error("rename to its own name: want an error")
+	}
+	if err := e.Rename(a, "b"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Create(Record{Name: "a"}) // given back by the rename
+	if err != nil {
+		t.Fatalf("the name a after a renamed it: %v", err)
+	}
+	if err := e.Remove(c, RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(e.namesDir(), "a")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("after rm, the name a is still in the index: %v", err)
+	}
+	// A state root from before the index: it is made again from the records.
+	if err := os.RemoveAll(e.namesDir()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Create(Record{Name: "b"}); err == nil || !strings.Contains(err.Error(), "already in use by container \""+a.ID) {
+		t.Errorf("b again without an index: %v; want refused, in use by %s", err, a.ID)
+	}
+	if target, err := os.Readlink(filepath.Join(e.namesDir(), "stale")); err != nil || len(target) != 64 {
+		t.Errorf("the rebuilt index: stale -> %q, %v; want its container's ID", target, err)
 	}
 }
 

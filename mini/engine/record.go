@@ -96,39 +96,40 @@ func (e *Engine) Create(r Record) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	cs, err := e.List()
-	if err != nil {
-		return nil, err
-	}
-	if r.Name == "" {
-		r.Name = randomName(cs)
-	}
-	for _, c := range cs {
-		if c.Name == r.Name {
-			return nil, fmt.Errorf("the container name %q is already in use by container %q: remove (or rename) that container to reuse the name", r.Name, c.ID)
-		}
-	}
-	r.Config.Name = r.Name // the name other containers on its network know it by
 	if r.ID, err = newID(); err != nil {
 		return nil, err
 	}
+	if r.Name != "" {
+		err = e.claimName(r.Name, r.ID)
+	} else {
+		for i := 0; ; i++ {
+			r.Name = randomName(i)
+			if err = e.claimName(r.Name, r.ID); !errors.As(err, new(*nameTakenError)) {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Config.Name = r.Name // the name other containers on its network know it by
 	r.Created = time.Now().UTC()
 	dir, err := e.root.NewRunID(r.ID)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, e.releaseName(r.Name, r.ID))
 	}
 	c := &Container{Record: r, State: State{Status: Created}, dir: dir}
 	// state.json first, config.json last: the record file is what makes the directory a
 	// container (state.Kept), so it must not appear before the rest is there.
 	if err := c.saveState(); err != nil {
-		return nil, errors.Join(err, dir.Remove())
+		return nil, errors.Join(err, dir.Remove(), e.releaseName(r.Name, r.ID))
 	}
 	data, err := json.MarshalIndent(c.Record, "", "  ")
 	if err == nil {
 		err = c.writeFile(state.RecordFile, data)
 	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("write the container record: %w", err), dir.Remove())
+		return nil, errors.Join(fmt.Errorf("write the container record: %w", err), dir.Remove(), e.releaseName(r.Name, r.ID))
 	}
 	return c, nil
 }
@@ -142,10 +143,11 @@ func (e *Engine) load(id string) (*Container, error) {
 	}
 	c := &Container{dir: dir}
 	if err := c.read(state.RecordFile, &c.Record); err != nil {
+		c.Record = Record{}
 		return c.dead(err)
 	}
 	if err := c.read(stateFile, &c.State); err != nil {
-		return c.dead(err)
+		return c.dead(err) // the record is good: ps still shows the name and the image
 	}
 	if c.State.Status == Running && !c.MonitorAlive() {
 		c.State.Status = Exited
@@ -177,9 +179,11 @@ func (c *Container) dead(err error) (*Container, error) {
 	if errors.Is(err, os.ErrNotExist) || c.MonitorAlive() {
 		return nil, err
 	}
-	c.Record = Record{ID: c.dir.ID}
-	if fi, serr := os.Stat(c.dir.Dir); serr == nil {
-		c.Created = fi.ModTime().UTC()
+	if c.ID == "" {
+		c.Record = Record{ID: c.dir.ID}
+		if fi, serr := os.Stat(c.dir.Dir); serr == nil {
+			c.Created = fi.ModTime().UTC()
+		}
 	}
 	c.State = State{Status: Dead, Error: err.Error()}
 	return c, nil
@@ -252,13 +256,20 @@ func (e *Engine) Rename(c *Container, name string) error {
 		return err
 	}
 	defer unlock()
-	if other, err := e.Lookup(name); err == nil && other.Name == name {
-		return fmt.Errorf("the container name %q is already in use by container %q", name, other.ID)
+	if name == c.Name {
+		return fmt.Errorf("container %s is named %q already", ShortID(c.ID), name)
 	}
-	c.Name, c.Config.Name = name, name
-	data, err := json.MarshalIndent(c.Record, "", "  ")
-	if err != nil {
+	if err := e.claimName(name, c.ID); err != nil {
 		return err
 	}
-	return c.writeFile(state.RecordFile, data)
+	old := c.Name
+	c.Name, c.Config.Name = name, name
+	data, err := json.MarshalIndent(c.Record, "", "  ")
+	if err == nil {
+		err = c.writeFile(state.RecordFile, data)
+	}
+	if err != nil {
+		return errors.Join(err, e.releaseName(name, c.ID))
+	}
+	return e.releaseName(old, c.ID)
 }

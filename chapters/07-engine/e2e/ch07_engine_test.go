@@ -537,6 +537,9 @@ func TestCh07DeadRecord(t *testing.T) {
 			}
 			expect(t, e.mini("ps", "-a", "--format", "{{.ID}} {{.State}} {{.Status}}"), 0,
 				keep[:12]+" created Created\n"+id[:12]+" dead Dead\n")
+			if file == "state.json" { // the record is intact: the name is still known
+				expect(t, e.mini("ps", "-a", "--filter", "status=dead", "--format", "{{.Names}}"), 0, "torn\n")
+			}
 			for _, args := range [][]string{{"start", id[:12]}, {"rename", id[:12], "other"}, {"export", id[:12]}} {
 				r := e.mini(args...)
 				if r.Status == 0 || !strings.Contains(r.Stderr, "is dead") || !strings.Contains(r.Stderr, "mini rm "+id[:12]) ||

@@ -63,6 +63,8 @@ func (e *Engine) Remove(c *Container, o RemoveOptions) error {
 	if err := os.Remove(c.Path(state.RecordFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
+	errs = append(errs, e.releaseName(c.Name, c.ID)) // after the record: the name is its
+
 	if err := c.dir.Remove(); err != nil {
 		errs = append(errs, err)
 	}

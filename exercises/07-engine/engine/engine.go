@@ -95,6 +95,15 @@ func (e *Engine) Lookup(ref string) (*Container, error) {
 	if ref == "" {
 		return nil, errors.New("no container given")
 	}
+	// A name is one readlink(2) away in the names index (names.go); IDs, prefixes and a stale
+	// index entry go the long way, through every record.
+	if namePattern.MatchString(ref) {
+		if id, err := os.Readlink(filepath.Join(e.namesDir(), ref)); err == nil && filepath.Base(id) == id {
+			if c, err := e.load(id); err == nil && c.Name == ref {
+				return c, nil
+			}
+		}
+	}
 	cs, err := e.List()
 	if err != nil {
 		return nil, err
