@@ -3,16 +3,15 @@
 package image
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
-	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/minikit/kit/mini/state"
 )
@@ -108,7 +107,7 @@ func (s *Store) leases() ([]leaseHolder, error) {
 			f.Close()
 			continue
 		}
-		data, err := os.ReadFile(path)
+		data, err := io.ReadAll(f)
 		f.Close()
 		fields := strings.Fields(string(data))
 		if err != nil || len(fields) != 2 {
@@ -161,15 +160,11 @@ func (s *Store) markInUse(blobs, layers map[string]bool) error {
 			continue
 		}
 		blobs[id.Encoded()] = true
-		data, err := s.readBlob(id)
+		diffIDs, err := s.diffIDsOf(id)
 		if err != nil {
-			continue
+			continue // no config: nothing more of the image to keep
 		}
-		var img v1.Image
-		if json.Unmarshal(data, &img) != nil {
-			continue
-		}
-		for _, d := range img.RootFS.DiffIDs {
+		for _, d := range diffIDs {
 			layers[d.Encoded()] = true
 		}
 	}

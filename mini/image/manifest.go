@@ -84,3 +84,17 @@ func parseConfig(b []byte, m v1.Manifest) (v1.Image, error) {
 	}
 	return c, nil
 }
+
+// diffIDsOf reads the layers' diff_ids from the config blob of an image in the store, with no
+// manifest at hand (a layer unpacked early, a leased image kept by a collection).
+func (s *Store) diffIDsOf(config digest.Digest) ([]digest.Digest, error) {
+	data, err := s.readBlob(config)
+	if err != nil {
+		return nil, err
+	}
+	var img v1.Image
+	if err := json.Unmarshal(data, &img); err != nil {
+		return nil, fmt.Errorf("read the image config %s: %w", config, err)
+	}
+	return img.RootFS.DiffIDs, nil
+}

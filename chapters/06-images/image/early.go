@@ -3,7 +3,6 @@
 package image
 
 import (
-	"encoding/json"
 	"runtime"
 	"sync"
 
@@ -70,15 +69,14 @@ func (s *Store) diffIDs(config digest.Digest) ([]digest.Digest, bool) {
 	if ok {
 		return ids, true
 	}
-	data, err := s.readBlob(config)
-	var img v1.Image
-	if err != nil || json.Unmarshal(data, &img) != nil {
+	ids, err := s.diffIDsOf(config)
+	if err != nil {
 		return nil, false
 	}
 	e.mu.Lock()
-	e.configs[config] = img.RootFS.DiffIDs
+	e.configs[config] = ids
 	e.mu.Unlock()
-	return img.RootFS.DiffIDs, true
+	return ids, true
 }
 
 // waitUnpack waits for LayerIn's unpack of diffID, if one was started.

@@ -53,8 +53,8 @@ type RemoveOptions struct {
 	Force bool
 	// InUse, if set, is asked before an image is deleted (its last name gone), under the store's
 	// exclusive lock: an error keeps the image, and its names, as they were. Chapter 07's
-	// containers: `mini create` holds the store open (shared) until its record is written, so
-	// under that lock a container made from the image is never missed.
+	// containers: `mini create` holds the image's lease until its record is written, so a
+	// container made from the image is never missed.
 	InUse func(id digest.Digest) error
 }
 

@@ -149,22 +149,12 @@ func newRecord(c *cli.Context, cfg container.Config) (engine.Record, error) {
 
 // createRecord is `mini create` and the first half of `mini run`.
 func createRecord(c *cli.Context) (*engine.Engine, *engine.Container, error) {
-	if imageMode(c) {
-		// The image store stays open (shared-locked) until the record is written: rmi deletes
-		// an image only under the store's exclusive lock, after it looked for the containers
-		// that use it. So it either waits for this record, or deleted the image before this
-		// command found it.
-		store, err := image.Open(c.String("root"))
-		if err != nil {
-			return nil, nil, err
-		}
-		defer store.Close()
-	}
 	cfg, done, err := config(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	// The image's lease, until the record (which protects the image from then on) is written.
+	// The image's lease (image.Lease) is held until the record is written: rmi refuses a leased
+	// image, and from then on it finds the record. So no rmi comes between the two.
 	defer done()
 	if err := applyEngineFlags(c, &cfg); err != nil {
 		return nil, nil, err
