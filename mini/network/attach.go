@@ -156,6 +156,11 @@ func (a *Attachment) attachBridge() error {
 	}
 
 	host := "veth" + r.ID[:8]
+	//mini:begin 07
+	if err := reuseVethName(host, r.ID, n); err != nil {
+		return err
+	}
+	//mini:end 07
 	if err := createVeth(host, br.link, r.PID, n); err != nil {
 		return err
 	}
@@ -209,6 +214,13 @@ func (a *Attachment) Detach(exited bool) error {
 		return errors.Join(errs...)
 	}
 	n := a.n
+	//mini:begin 07
+	if a.kept && a.veth != "" {
+		// Nobody counts a kept bridge's ports: no need to wait for the kernel (unplugVeth).
+		errs = append(errs, unplugVeth(a.veth, exited, n))
+		a.veth = ""
+	}
+	//mini:end 07
 	if a.veth != "" {
 		errs = append(errs, removeVeth(a.veth, exited, n))
 	}

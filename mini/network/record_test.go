@@ -4,6 +4,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -105,5 +106,84 @@ func TestCh07RecordRestoreDetach(t *testing.T) {
 	half := Record{Mode: Bridge, Network: "mt7rec", Kept: true, ID: strings.Repeat("5a", 32)}
 	if err := Restore(half, root, nil).Detach(false); err != nil {
 		t.Errorf("the Detach of a half-done attach: %v", err)
+	}
+}
+
+// A container that ends on a kept network leaves its veth unplugged for the kernel to delete,
+// its address free at once; a new run of the same container before the kernel got to it
+// deletes that veth and plugs in its own.
+func TestCh07UnpluggedVethMakesWay(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the test makes a bridge and veth pairs; run the tests with sudo")
+	}
+	root := t.TempDir()
+	nw, err := Create(root, CreateOptions{Name: "mt7unp", Subnet: "10.207.10.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := Reset(root, nil); err != nil {
+			t.Errorf("reset: %v", err)
+		}
+	})
+	inNetns := func() *exec.Cmd {
+		c := exec.Command("sleep", "60")
+		c.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		return c
+	}
+	id := strings.Repeat("7f", 32)
+	req := Request{Options: Options{Mode: Bridge, Network: "mt7unp", Bridge: DefaultBridge},
+		StateRoot: root, ID: id, Hostname: "unp", Name: "unplugged"}
+	first := inNetns()
+	req.PID = first.Process.Pid
+	a, err := Attach(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The namespace is held open after its last process ends, as the kernel's own work queue
+	// holds a dying one: its veth stays.
+	ns, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", first.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	first.Process.Kill()
+	first.Wait()
+	name := a.veth
+	if err := a.Detach(true); err != nil {
+		t.Fatalf("Detach: %v", err)
+	}
+	veth, err := netlink.LinkByName(name)
+	if err != nil || veth.Attrs().MasterIndex != 0 {
+		t.Fatalf("want veth %s left to the kernel, unplugged, got %v", name, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "network", nw.Bridge, a.ip.String())); !os.IsNotExist(err) {
+		t.Errorf("address %s not released with its container: %v", a.ip, err)
+	}
+	if ports, err := bridgePorts(nil); err != nil || len(ports) != 0 {
+		t.Errorf("an unplugged veth counts as a live container: %v %v", ports, err)
+	}
+
+	second := inNetns()
+	req.PID = second.Process.Pid
+	b, err := Attach(req)
+	if err != nil {
+		t.Fatalf("a new run of the container, its last veth not yet deleted: %v", err)
+	}
+	br, err := netlink.LinkByName(nw.Bridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if veth, err := netlink.LinkByName(b.veth); err != nil || veth.Attrs().MasterIndex != br.Attrs().Index {
+		t.Errorf("want the new run's veth %s on bridge %s, got %v", b.veth, nw.Bridge, err)
+	}
+	second.Process.Kill()
+	second.Wait()
+	if err := b.Detach(true); err != nil {
+		t.Errorf("Detach of the second run: %v", err)
 	}
 }

@@ -284,6 +284,7 @@ func containerIP(t *testing.T, out string) string {
 // iptables rules, ip_forward.
 func netState(t *testing.T) []string {
 	t.Helper()
+	awaitUnpluggedVeths()
 	var s []string
 	for _, l := range dirNames("/sys/class/net") {
 		s = append(s, "link "+l)

@@ -211,8 +211,8 @@ type port struct {
 
 // bridgePorts lists the containers on the bridge now (on every bridge, with br nil), from the
 // kernel: whatever state root they were started from, and however their Mini ended, a
-// container whose veth is still there is alive (the veth dies with its network namespace), and
-// no other is.
+// container whose veth is still plugged into a bridge is alive (the veth dies with its network
+// namespace; one on no bridge is a dead container's), and no other is.
 func bridgePorts(br netlink.Link) ([]port, error) {
 	links, err := listLinks()
 	if err != nil {
@@ -221,7 +221,7 @@ func bridgePorts(br netlink.Link) ([]port, error) {
 	var ports []port
 	for _, l := range links {
 		f := strings.Fields(l.Attrs().Alias)
-		if br != nil && l.Attrs().MasterIndex != br.Attrs().Index || len(f) != 3 || f[0] != "mini" {
+		if l.Attrs().MasterIndex == 0 || br != nil && l.Attrs().MasterIndex != br.Attrs().Index || len(f) != 3 || f[0] != "mini" {
 			continue
 		}
 		if ip, err := netip.ParseAddr(f[2]); err == nil {

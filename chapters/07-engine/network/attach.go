@@ -146,6 +146,9 @@ func (a *Attachment) attachBridge() error {
 	}
 
 	host := "veth" + r.ID[:8]
+	if err := reuseVethName(host, r.ID, n); err != nil {
+		return err
+	}
 	if err := createVeth(host, br.link, r.PID, n); err != nil {
 		return err
 	}
@@ -195,6 +198,11 @@ func (a *Attachment) Detach(exited bool) error {
 		return errors.Join(errs...)
 	}
 	n := a.n
+	if a.kept && a.veth != "" {
+		// Nobody counts a kept bridge's ports: no need to wait for the kernel (unplugVeth).
+		errs = append(errs, unplugVeth(a.veth, exited, n))
+		a.veth = ""
+	}
 	if a.veth != "" {
 		errs = append(errs, removeVeth(a.veth, exited, n))
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // hostState is what a container engine may change on the host while a container runs, and
@@ -25,6 +26,7 @@ type hostState struct {
 }
 
 func snapshotHost() hostState {
+	awaitUnpluggedVeths()
 	return hostState{
 		Mounts:    mounts(),
 		Cgroups:   miniCgroups(),
@@ -34,6 +36,35 @@ func snapshotHost() hostState {
 		Processes: leftoverProcesses(),
 		Forward:   readTrimmed("/proc/sys/net/ipv4/ip_forward"),
 	}
+}
+
+// awaitUnpluggedVeths waits, for at most 5 seconds, until the kernel has deleted the veths
+// that Mini unplugged from a kept network's bridge when their containers ended: the kernel
+// deletes such a veth with the container's network namespace a few milliseconds later, in the
+// background (network.unplugVeth). One that is still there after that is a leak, and shows in
+// the snapshot.
+func awaitUnpluggedVeths() {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if len(unpluggedVeths()) == 0 {
+			return
+		}
+	}
+}
+
+// unpluggedVeths lists the links labelled as a container's ("mini ID ADDRESS", see network's
+// label) that are plugged into no bridge.
+func unpluggedVeths() []string {
+	var out []string
+	for _, l := range dirNames("/sys/class/net") {
+		alias, _ := os.ReadFile(filepath.Join("/sys/class/net", l, "ifalias"))
+		if !strings.HasPrefix(string(alias), "mini ") {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join("/sys/class/net", l, "master")); os.IsNotExist(err) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func mounts() []string {
