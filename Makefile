@@ -5,8 +5,10 @@ all: build
 
 # Static (CGO_ENABLED=0): every run starts mini three times (the command, the monitor, the
 # container's init), and a static binary needs no dynamic loader (docs/performance.md).
+# mini-shim is what stays of each container's monitor while the container runs: mini looks
+# for it beside itself (mini/engine/shim.go).
 build:
-	mkdir -p bin && CGO_ENABLED=0 go build -o bin/mini ./mini/cmd/mini
+	mkdir -p bin && CGO_ENABLED=0 go build -o bin/ ./mini/cmd/mini ./mini/cmd/mini-shim
 
 rootfs:
 	bash rootfs/build.sh

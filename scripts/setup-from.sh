@@ -205,7 +205,7 @@ bundle_image() {
 	if [[ ! -x bin/mini ]]; then
 		echo "setup: building bin/mini"
 		mkdir -p bin
-		GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOPROXY=off go build -o bin/mini ./mini/cmd/mini
+		GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOPROXY=off go build -o bin/ ./mini/cmd/mini ./mini/cmd/mini-shim
 		bundle_done+=("bin/mini")
 	fi
 	if ! bin/mini image inspect busybox:latest >/dev/null 2>&1; then

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minikit/kit/mini/logfile"
 	"github.com/minikit/kit/mini/tty"
 )
 
@@ -239,15 +240,15 @@ func (s *attachServer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// serveTerminal copies the terminal's output to the log (through copyLines) and to the client,
+// serveTerminal copies the terminal's output to the log (through CopyLines) and to the client,
 // until the last process holding the terminal has ended: the master then reads EIO.
-func (s *attachServer) serveTerminal(master *os.File, log logWriter) {
+func (s *attachServer) serveTerminal(master *os.File, log logfile.Writer) {
 	s.mu.Lock()
 	s.master = master
 	s.mu.Unlock()
 	// Until a client says its size, the size of a classic terminal (0x0 confuses programs).
 	unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: 80})
-	log.copyLines(io.TeeReader(master, s), "stdout")
+	log.CopyLines(io.TeeReader(master, s), "stdout")
 	s.mu.Lock()
 	s.ended, s.master = true, nil
 	if s.client != nil {

@@ -4,72 +4,17 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/logfile"
 )
-
-// logEntry is one line of container.log, in Docker's json-file format: `docker logs` and tools
-// made for it can read Mini's logs.
-type logEntry struct {
-	Log    string    `json:"log"`
-	Stream string    `json:"stream"`
-	Time   time.Time `json:"time"`
-}
-
-// logWriter appends what the command writes on one stream to the log, a line at a time. The
-// monitor owns it: the command writes into a pipe, never into the log file itself, so a
-// command cannot forge another stream's lines or the timestamps.
-type logWriter struct {
-	mu   *sync.Mutex
-	file *os.File
-}
-
-// copyLines copies r to the log as stream until EOF (the command, and every process that
-// inherited its stdout, has closed it).
-func (w logWriter) copyLines(r io.Reader, stream string) error {
-	br := bufio.NewReaderSize(r, 16*1024)
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			data, merr := json.Marshal(logEntry{Log: line, Stream: stream, Time: time.Now().UTC()})
-			if merr != nil {
-				return merr
-			}
-			w.mu.Lock()
-			_, werr := w.file.Write(append(data, '\n'))
-			w.mu.Unlock()
-			if werr != nil {
-				return fmt.Errorf("write the container's log: %w", werr)
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// to is a writer that appends to the log as stream: the monitor's own words about the command
-// (container.Config.Messages), which may come after the command's pipes have closed.
-func (w logWriter) to(stream string) io.Writer {
-	return writerFunc(func(p []byte) (int, error) {
-		return len(p), w.copyLines(bytes.NewReader(p), stream)
-	})
-}
-
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // LogOptions are `mini logs`' flags.
 type LogOptions struct {
@@ -108,7 +53,7 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 		}
 	}
 	br := bufio.NewReader(f)
-	var lines []logEntry
+	var lines []logfile.Entry
 	readAll := func() error {
 		for {
 			line, err := br.ReadBytes('\n')
@@ -125,7 +70,7 @@ func (c *Container) Logs(stdout, stderr io.Writer, o LogOptions) error {
 			if err != nil {
 				return err
 			}
-			var e logEntry
+			var e logfile.Entry
 			if err := json.Unmarshal(line, &e); err != nil {
 				return fmt.Errorf("the container's log has a bad line: %w", err)
 			}

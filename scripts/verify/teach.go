@@ -167,5 +167,11 @@ func (v *verifier) e2eEnv(tree string) ([]string, error) {
 	if out, err := v.goCmd(tree, "build", "-o", bin, "github.com/minikit/kit/mini/cmd/mini"); err != nil {
 		return nil, fmt.Errorf("build mini with the hint: %v\n%s", err, out)
 	}
+	// From chapter 07, the monitor's shim, beside mini where the monitor looks for it.
+	if _, err := os.Stat(filepath.Join(tree, "cmd", "mini-shim")); err == nil {
+		if out, err := v.goCmd(tree, "build", "-o", filepath.Join(tree, "mini-shim"), "github.com/minikit/kit/mini/cmd/mini-shim"); err != nil {
+			return nil, fmt.Errorf("build mini-shim with the hint: %v\n%s", err, out)
+		}
+	}
 	return []string{"MINI_E2E_BIN=" + bin, "MINI_E2E_ROOTFS=" + filepath.Join(v.repo, "rootfs", "build", "busybox")}, nil
 }

@@ -139,8 +139,8 @@ func iptablesRules() []string {
 	return out
 }
 
-// leftoverProcesses lists processes whose program is the mini binary under test or a program
-// of the test rootfs: any of them still running after the tests is a container that escaped.
+// leftoverProcesses lists processes whose program is the mini binary under test (or the
+// monitor's shim beside it) or a program of the test rootfs: any of them still running after the tests is a container that escaped.
 func leftoverProcesses() []string {
 	if h.bin == "" {
 		return nil
@@ -155,7 +155,7 @@ func leftoverProcesses() []string {
 		if err != nil {
 			continue
 		}
-		if exe == h.bin || strings.HasPrefix(exe, h.rootfs+"/") || exe == "/bin/busybox" && inContainer(e.Name()) {
+		if exe == h.bin || exe == filepath.Join(filepath.Dir(h.bin), "mini-shim") || strings.HasPrefix(exe, h.rootfs+"/") || exe == "/bin/busybox" && inContainer(e.Name()) {
 			cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 			out = append(out, e.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}

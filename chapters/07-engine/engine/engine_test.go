@@ -8,11 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/minikit/kit/mini/logfile"
 )
 
 func TestCh07ParseRestart(t *testing.T) {
@@ -195,11 +196,11 @@ func TestCh07Logs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := logWriter{mu: new(sync.Mutex), file: f}
-	if err := w.copyLines(strings.NewReader("one\ntwo\nthree, no newline"), "stdout"); err != nil {
+	w := logfile.New(f)
+	if err := w.CopyLines(strings.NewReader("one\ntwo\nthree, no newline"), "stdout"); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.copyLines(strings.NewReader("oops\n"), "stderr"); err != nil {
+	if err := w.CopyLines(strings.NewReader("oops\n"), "stderr"); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/minikit/kit/mini/container"
 	"github.com/minikit/kit/mini/explain"
+	"github.com/minikit/kit/mini/logfile"
 	"github.com/minikit/kit/mini/state"
 	"github.com/minikit/kit/mini/todo"
 )
@@ -77,6 +79,11 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 			exit.Close() // EOF for the attached command: the monitor has ended
 		}
 	}()
+	// The container's init process gets SIGKILL when the *thread* that started it ends
+	// (PR_SET_PDEATHSIG, see container's dieWithParent), and an exec ends every thread but the
+	// one that calls it. The monitor may exec the shim: it must do so from the thread that
+	// started the container, so it stays on one thread.
+	runtime.LockOSThread()
 	c, err := e.load(id)
 	if err != nil {
 		report(ready, container.StatusEngineError, err)
@@ -98,29 +105,92 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 	}
 	defer lock.Close()
 	os.Remove(c.Path(stopFile))
+	m, err := e.monitoring(c, lock)
+	if err != nil {
+		report(ready, container.StatusEngineError, err)
+		return err
+	}
+	defer m.close()
+	if exit == nil {
+		m.shim = shimFor(c) // nobody attached: the shim can wait instead (shim.go)
+	}
+	return e.monitorLoop(c, m, ready, exit, narration, nil)
+}
 
+// MonitorExited is the monitor again, exec'ed by the shim once the container's command has
+// ended with status: the rest of a run (its teardown) and of the monitor's life (the restart
+// policy, a --rm removal). lockFd is the monitor's lock, held since the monitor started,
+// through both execs.
+func (e *Engine) MonitorExited(id string, lockFd, status int) error {
+	runtime.LockOSThread() // as Monitor: a restart may hand over to the shim again
+	lock := os.NewFile(uintptr(lockFd), "monitor.lock")
+	defer lock.Close()
+	c, err := e.load(id)
+	if err != nil {
+		return err
+	}
+	m, err := e.monitoring(c, lock)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	m.shim = shimFor(c)
+	cfg := e.runConfig(c, logfile.New(m.logs))
+	ended := &runResult{status: status, started: true, err: container.Finish(cfg, status)}
+	return e.monitorLoop(c, m, nil, nil, nil, ended)
+}
+
+// monitored is what a monitor holds while it lives.
+type monitored struct {
+	lock *os.File       // the monitor's lock: "this container has a monitor"
+	logs *os.File       // container.log, for appending
+	sigs chan os.Signal // the signals sent to the monitor, for the container
+	shim string         // the shim to hand a running container to (shim.go), or ""
+}
+
+func (e *Engine) monitoring(c *Container, lock *os.File) (*monitored, error) {
+	logs, err := os.OpenFile(c.Path(logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open the container's log: %w", err)
+	}
 	// Signals sent to the monitor go to the container, as `kill <conmon>` does; the monitor
 	// itself ends only with its container.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, container.Signals...)
-	defer signal.Stop(sigs)
+	return &monitored{lock: lock, logs: logs, sigs: sigs}, nil
+}
 
-	logs, err := os.OpenFile(c.Path(logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		report(ready, container.StatusEngineError, err)
-		return fmt.Errorf("open the container's log: %w", err)
-	}
-	defer logs.Close()
+func (m *monitored) close() {
+	signal.Stop(m.sigs)
+	m.logs.Close()
+}
 
+// runResult is how one run ended: its status, whether the command ran at all, and what went
+// wrong.
+type runResult struct {
+	status  int
+	started bool
+	err     error
+}
+
+// monitorLoop runs the container, again while its restart policy says so. ended, if not nil,
+// is a first run that has ended already (MonitorExited).
+func (e *Engine) monitorLoop(c *Container, m *monitored, ready, exit io.WriteCloser, narration *until, ended *runResult) error {
 	for {
-		// The waiting `mini start` hears from the first run as soon as the command runs.
-		status, started, err := e.runOnce(c, logs, sigs, func() {
-			report(ready, 0, nil)
-			ready = nil
-			if exit == nil {
-				narration.stop()
-			}
-		})
+		r := ended
+		ended = nil
+		if r == nil {
+			// The waiting `mini start` hears from the first run as soon as the command runs.
+			r = new(runResult)
+			r.status, r.started, r.err = e.runOnce(c, m, func() {
+				report(ready, 0, nil)
+				ready = nil
+				if exit == nil {
+					narration.stop()
+				}
+			})
+		}
+		status, started, err := r.status, r.started, r.err
 		narration.stop()
 		c.explain, c.narration = nil, nil // a restart is nobody's to narrate
 		if ready != nil {
@@ -152,15 +222,26 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 		json.NewEncoder(exit).Encode(x)
 	}
 	if c.AutoRemove {
-		lock.Close()
+		m.lock.Close()
 		return e.Remove(c, RemoveOptions{})
 	}
 	return nil
 }
 
+// runConfig is the container's Config for one run, its output going to the log.
+func (e *Engine) runConfig(c *Container, w logfile.Writer) container.Config {
+	cfg := c.Config
+	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
+	cfg.Explain, cfg.Narration = c.explain, c.narration
+	// What Mini says of the run (the memory limit) goes to the log: the user sees it with the
+	// command's output, as chapter 00's run printed it.
+	cfg.Messages = w.To("stderr")
+	return cfg
+}
+
 // runOnce is one run of the container: chapter 00–05's create, start, wait and delete, with the
 // command's output going to the log. started says whether the command ran at all.
-func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, running func()) (status int, started bool, err error) {
+func (e *Engine) runOnce(c *Container, m *monitored, running func()) (status int, started bool, err error) {
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		return 0, false, err
@@ -176,28 +257,41 @@ func (e *Engine) runOnce(c *Container, logs *os.File, sigs <-chan os.Signal, run
 		outW.Close()
 		return 0, false, err
 	}
-	w := logWriter{mu: &sync.Mutex{}, file: logs}
+	w := logfile.New(m.logs)
 	var copying sync.WaitGroup
-	for _, s := range []struct {
-		r    *os.File
-		name string
-	}{{outR, "stdout"}, {errR, "stderr"}} {
-		copying.Add(1)
-		go func() {
-			defer copying.Done()
-			defer s.r.Close()
-			w.copyLines(s.r, s.name)
-		}()
+	copyLogs := func() {
+		for _, s := range []struct {
+			r    *os.File
+			name string
+		}{{outR, "stdout"}, {errR, "stderr"}} {
+			copying.Add(1)
+			go func() {
+				defer copying.Done()
+				defer s.r.Close()
+				w.CopyLines(s.r, s.name)
+			}()
+		}
+	}
+	if m.shim == "" {
+		copyLogs()
+	} else {
+		// The shim copies the output: until then it waits in the pipes. Once the command runs
+		// and the waiting command knows it, the monitor becomes the shim; if it cannot, it
+		// copies and waits itself.
+		defer outR.Close()
+		defer errR.Close()
+		told := running
+		running = func() {
+			told()
+			err := m.handOver(c, e.root.Dir, outR, errR)
+			fmt.Fprintf(os.Stderr, "mini: %v: the monitor waits for the container itself\n", err)
+			copyLogs()
+		}
 	}
 
-	cfg := c.Config
-	cfg.ID, cfg.StateRoot = c.ID, e.root.Dir
+	cfg := e.runConfig(c, w)
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
-	cfg.Signals = sigs
-	cfg.Explain, cfg.Narration = c.explain, c.narration
-	// What Mini says of the run (the memory limit) goes to the log: the user sees it with the
-	// command's output, as chapter 00's run printed it.
-	cfg.Messages = w.to("stderr")
+	cfg.Signals = m.sigs
 	switch {
 	case cfg.TTY:
 		// -t: the monitor holds the command's terminal and serves it to attached clients

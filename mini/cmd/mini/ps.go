@@ -104,6 +104,10 @@ func status(ctr *engine.Container) string {
 	case engine.Running:
 		return "Up " + humanDuration(time.Since(ctr.State.StartedAt))
 	case engine.Exited:
+		if ctr.State.FinishedAt.IsZero() {
+			// Its monitor was killed (or the host rebooted): nobody saw when the command ended.
+			return fmt.Sprintf("Exited (%d)", ctr.State.ExitCode)
+		}
 		return fmt.Sprintf("Exited (%d) %s ago", ctr.State.ExitCode, humanDuration(time.Since(ctr.State.FinishedAt)))
 	case engine.Dead:
 		return "Dead"

@@ -399,6 +399,10 @@ func monitorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if c.IsSet("exited") {
+				// Exec'ed by the shim (cmd/mini-shim): the command has ended.
+				return e.MonitorExited(c.Args().First(), c.Int("lock-fd"), c.Int("exited"))
+			}
 			ready, exit, narration := engine.MonitorFiles(c.Bool("attach"), c.Bool("explain"))
 			return e.Monitor(c.Args().First(), ready, exit, engine.MonitorOptions{Explain: narration, Color: c.Bool("color")})
 		},
@@ -406,6 +410,8 @@ func monitorCommand() *cli.Command {
 			&cli.BoolFlag{Name: "attach", Usage: "the starting command stays attached: keep a terminal's first output for it, and write the exit status on fd 4"},
 			&cli.BoolFlag{Name: "explain", Usage: "narrate the first run on fd 5 (the starting command's stderr)"},
 			&cli.BoolFlag{Name: "color", Usage: "narrate in colour"},
+			&cli.IntFlag{Name: "exited", Usage: "the command has ended with this status: tear down, then the restart policy (from mini-shim)"},
+			&cli.IntFlag{Name: "lock-fd", Usage: "with --exited: the monitor's lock, inherited open"},
 		},
 	}
 }
