@@ -87,6 +87,11 @@ type Config struct {
 	// Stderr: a monitor's Stderr is the command's pipe into the log, and the narration belongs
 	// to the command that asked for it.
 	Narration *os.File `json:"-"`
+	// Reserved, if set, is handed copies of the sockets that reserve the container's published
+	// ports (-p) on the host, once they are bound: a monitor that execs its shim keeps them open
+	// through the exec, so that the ports stay reserved while the container runs. It must
+	// close them.
+	Reserved func(sockets []*os.File) `json:"-"`
 	//mini:end 07
 }
 

@@ -3,7 +3,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,6 +72,25 @@ func TestCh07ShimTakesOver(t *testing.T) {
 		t.Errorf("after the restarts: exit code %s, want 3", got)
 	}
 
+	// The shim killed: the container goes with it (its parent-death signal still names the
+	// monitor's process), ps tells the truth without an age it cannot know, and rm cleans up.
+	r = e.mini("run", "-d", "--name", "killed", "busybox", "sleep", "1000")
+	if r.Status != 0 {
+		t.Fatalf("run -d:\n%s", r)
+	}
+	eventually(t, "the monitor to hand over", func() bool { return e.monitorExe("killed") == shim })
+	pid, _ := strconv.Atoi(e.field("killed", "{{.State.PID}}"))
+	monitor, _ = strconv.Atoi(e.field("killed", "{{.State.MonitorPID}}"))
+	syscall.Kill(monitor, syscall.SIGKILL)
+	eventually(t, "the container to die with its shim", func() bool {
+		stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		return err != nil || strings.Contains(string(stat), ") Z ") // gone, or a zombie of init's
+	})
+	if got := e.mini("ps", "-a", "--filter", "name=killed", "--format", "{{.Status}}").Stdout; got != "Exited (137)\n" {
+		t.Errorf("ps after kill -9 of the shim: %q, want \"Exited (137)\\n\"", got)
+	}
+	expect(t, e.mini("rm", "killed"), 0, "killed\n")
+
 	r = e.mini("run", "-d", "-t", "--name", "terminal", "busybox", "sleep", "1000")
 	if r.Status != 0 {
 		t.Fatalf("run -d -t:\n%s", r)
@@ -96,11 +117,12 @@ func TestCh07NoShimBesideMini(t *testing.T) {
 		defer cancel()
 		cmd := e.command(ctx, args...)
 		cmd.Path, cmd.Args[0] = alone, alone
-		out, err := cmd.Output()
-		if err != nil && cmd.ProcessState == nil {
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
 			t.Fatal(err)
 		}
-		return result{Stdout: string(out), Status: cmd.ProcessState.ExitCode()}
+		return result{Stdout: out.String(), Stderr: errOut.String(), Status: cmd.ProcessState.ExitCode()}
 	}
 	if r := run("run", "-d", "--name", "alone", "busybox", "sh", "-c", "echo here; sleep 1000"); r.Status != 0 {
 		t.Fatalf("run -d:\n%s", r)
@@ -113,4 +135,31 @@ func TestCh07NoShimBesideMini(t *testing.T) {
 	if got := e.field("alone", "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
 		t.Errorf("after stop: %q, want exited 137", got)
 	}
+}
+
+// A published port stays reserved while the shim waits: the monitor hands it the sockets that
+// hold the port (an exec would close them otherwise), and the shim closes them when the
+// command ends.
+func TestCh07ShimHoldsPublishedPorts(t *testing.T) {
+	e := netEngineEnv(t)
+	shim := filepath.Join(filepath.Dir(h.bin), "mini-shim")
+	if r := e.mini("network", "create", "--subnet", "10.207.41.0/24", "mt7shim"); r.Status != 0 {
+		t.Fatalf("network create:\n%s", r)
+	}
+	if r := e.mini("run", "-d", "--name", "web", "--network", "mt7shim", "-p", "127.0.0.1:18408:80", "busybox", "sleep", "1000"); r.Status != 0 {
+		t.Fatalf("run -d -p:\n%s", r)
+	}
+	eventually(t, "the monitor to hand over to the shim", func() bool { return e.monitorExe("web") == shim })
+	if l, err := net.Listen("tcp4", "127.0.0.1:18408"); err == nil {
+		l.Close()
+		t.Errorf("port 18408 is free while the container runs: want it reserved by the shim")
+	}
+	expect(t, e.mini("stop", "-t", "1", "web"), 0, "web\n")
+	if l, err := net.Listen("tcp4", "127.0.0.1:18408"); err != nil {
+		t.Errorf("port 18408 still held after stop: %v", err)
+	} else {
+		l.Close()
+	}
+	expect(t, e.mini("rm", "web"), 0, "web\n")
+	expect(t, e.mini("network", "rm", "mt7shim"), 0, "mt7shim\n")
 }

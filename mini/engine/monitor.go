@@ -121,7 +121,8 @@ func (e *Engine) Monitor(id string, ready, exit io.WriteCloser, o MonitorOptions
 // policy, a --rm removal). lockFd is the monitor's lock, held since the monitor started,
 // through both execs.
 func (e *Engine) MonitorExited(id string, lockFd, status int) error {
-	runtime.LockOSThread() // as Monitor: a restart may hand over to the shim again
+	runtime.LockOSThread()      // as Monitor: a restart may hand over to the shim again
+	syscall.CloseOnExec(lockFd) // inherited open; no process this one starts needs it
 	lock := os.NewFile(uintptr(lockFd), "monitor.lock")
 	defer lock.Close()
 	c, err := e.load(id)
@@ -257,6 +258,7 @@ func (e *Engine) runOnce(c *Container, m *monitored, running func()) (status int
 		return 0, false, err
 	}
 	w := logfile.New(m.logs)
+	var reserved []*os.File // the published ports' sockets, for the shim
 	var copying sync.WaitGroup
 	copyLogs := func() {
 		for _, s := range []struct {
@@ -282,13 +284,22 @@ func (e *Engine) runOnce(c *Container, m *monitored, running func()) (status int
 		told := running
 		running = func() {
 			told()
-			err := m.handOver(c, e.root.Dir, outR, errR)
+			err := m.handOver(c, e.root.Dir, outR, errR, reserved)
 			fmt.Fprintf(os.Stderr, "mini: %v: the monitor waits for the container itself\n", err)
 			copyLogs()
 		}
 	}
 
 	cfg := e.runConfig(c, w)
+	if m.shim != "" {
+		// Copies of the sockets that reserve the published ports: the shim holds them.
+		cfg.Reserved = func(sockets []*os.File) { reserved = sockets }
+		defer func() {
+			for _, f := range reserved {
+				f.Close() // not handed over: the run's own sockets are closed by Delete
+			}
+		}()
+	}
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = devnull, outW, errW
 	cfg.Signals = m.sigs
 	switch {

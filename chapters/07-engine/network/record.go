@@ -3,7 +3,9 @@
 package network
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 
 	"github.com/minikit/kit/mini/explain"
@@ -86,4 +88,26 @@ func (a *Attachment) Reserve() error {
 		a.ports = append(a.ports, c)
 	}
 	return nil
+}
+
+// PortSockets returns copies (dup(2)) of the sockets that reserve the published ports, for a
+// process that must hold them after this one stops (a monitor's shim). The caller closes them.
+func (a *Attachment) PortSockets() ([]*os.File, error) {
+	var files []*os.File
+	for _, c := range a.ports {
+		var f *os.File
+		s, ok := c.(interface{ File() (*os.File, error) })
+		err := fmt.Errorf("a %T has no file", c)
+		if ok {
+			f, err = s.File()
+		}
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, fmt.Errorf("copy the socket that reserves a published port: %w", err)
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }

@@ -204,6 +204,13 @@ func Create(cfg Config) (c *Instance, err error) {
 		return c, err
 	}
 	c.undo.push(func() error { return removeNetworkRecord(c.dir) })
+	if cfg.Reserved != nil {
+		sockets, err := att.PortSockets()
+		if err != nil {
+			return c, err
+		}
+		cfg.Reserved(sockets)
+	}
 	return c, nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -53,6 +54,8 @@ func run() error {
 	mini := flag.String("mini", "", "the mini binary, run again as the monitor once the command ends")
 	root := flag.String("root", "", "the state root")
 	id := flag.String("id", "", "the container's ID")
+	var ports fds
+	flag.Var(&ports, "port", "a socket that reserves a published port: held until the command ends (repeated)")
 	flag.Parse()
 	if *pid <= 0 || *logFd < 0 || *outFd < 0 || *errFd < 0 || *lockFd < 0 || *mini == "" || *root == "" || *id == "" {
 		return errors.New("mini-shim is started by mini's monitor, not by hand")
@@ -70,7 +73,8 @@ func run() error {
 		}
 	}()
 
-	log := logfile.New(os.NewFile(uintptr(*logFd), "container.log"))
+	logFile := os.NewFile(uintptr(*logFd), "container.log")
+	log := logfile.New(logFile)
 	var copying sync.WaitGroup
 	for _, s := range []struct {
 		fd     int
@@ -107,6 +111,10 @@ func run() error {
 	// The pipes end when the last process holding them does: the init process was PID 1 of
 	// the container's PID namespace, and the kernel kills the rest of it when it exits.
 	copying.Wait()
+	logFile.Close() // the monitor opens the log again; the lock is all it inherits
+	for _, fd := range ports {
+		syscall.Close(fd) // the command has ended: its ports are free again
+	}
 
 	// The signals are ignored, not left to their default (which would end the process), until
 	// the monitor asks for them again: a disposition of "ignore" survives execve(2), a
@@ -115,9 +123,23 @@ func run() error {
 	argv := []string{*mini, "--root", *root, "monitor", "--exited", strconv.Itoa(status), "--lock-fd", strconv.Itoa(*lockFd), *id}
 	var env []string
 	for _, kv := range os.Environ() {
-		if len(kv) < 11 || kv[:11] != "GOMAXPROCS=" {
+		if !strings.HasPrefix(kv, "GOMAXPROCS=") { // the monitor's own, as it was
 			env = append(env, kv)
 		}
 	}
 	return fmt.Errorf("exec %s: %w", *mini, syscall.Exec(*mini, argv, env))
+}
+
+// fds is a repeated flag of file descriptor numbers.
+type fds []int
+
+func (f *fds) String() string { return fmt.Sprint([]int(*f)) }
+
+func (f *fds) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("not a file descriptor: %q", s)
+	}
+	*f = append(*f, n)
+	return nil
 }
