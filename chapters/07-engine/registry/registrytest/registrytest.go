@@ -93,7 +93,7 @@ func Start(t T, mode Mode) *Registry {
 	t.Helper()
 	NeedTools(t, "docker-registry")
 	dir := t.TempDir()
-	r := &Registry{Host: freeAddr(t), Mode: mode, Log: &SyncBuffer{}}
+	r := &Registry{Mode: mode, Log: &SyncBuffer{}}
 	var auth string
 	switch mode {
 	case Basic:
@@ -110,7 +110,15 @@ func Start(t T, mode Mode) *Registry {
 		auth = fmt.Sprintf("auth:\n  token:\n    realm: %s/token\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n",
 			r.Tokens.URL, Service, Issuer, filepath.Join(dir, "root.pem"))
 	}
-	config := fmt.Sprintf(`version: 0.1
+	// A free port is free only until somebody binds it: another suite's registry, started at
+	// the same moment, may have been given the same one. The registry that loses exits
+	// ("address already in use"), and a test that only waited for the port to answer would
+	// talk to the winner. So wait for *this* process to say it listens, and try another port
+	// if it exits.
+	for attempt := 1; ; attempt++ {
+		r.Host = freeAddr(t)
+		r.Log = &SyncBuffer{}
+		config := fmt.Sprintf(`version: 0.1
 log:
   level: info
   accesslog:
@@ -124,29 +132,40 @@ http:
   addr: %s
   secret: mini-test-secret
 %s`, filepath.Join(dir, "storage"), r.Host, auth)
-	WriteFile(t, filepath.Join(dir, "config.yml"), []byte(config))
-	cmd := exec.Command("docker-registry", "serve", filepath.Join(dir, "config.yml"))
-	cmd.Stdout, cmd.Stderr = r.Log, r.Log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start docker-registry: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	// Wait until it answers; a registry that never does fails the test with its log.
-	for i := 0; ; i++ {
-		resp, err := http.Get("http://" + r.Host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			break
+		WriteFile(t, filepath.Join(dir, "config.yml"), []byte(config))
+		cmd := exec.Command("docker-registry", "serve", filepath.Join(dir, "config.yml"))
+		cmd.Stdout, cmd.Stderr = r.Log, r.Log
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start docker-registry: %v", err)
 		}
-		if i == 200 {
-			t.Fatalf("docker-registry did not start on %s: %v\n%s", r.Host, err, r.Log.String())
+		exited := make(chan struct{})
+		go func() {
+			cmd.Wait()
+			close(exited)
+		}()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
+		if !r.listens(t, exited) {
+			if attempt == 10 {
+				t.Fatalf("docker-registry found no free port in 10 tries:\n%s", r.Log.String())
+			}
+			continue // another process took the port first: another one
 		}
-		time.Sleep(50 * time.Millisecond)
+		// Listening: wait until it answers.
+		for i := 0; ; i++ {
+			resp, err := http.Get("http://" + r.Host + "/v2/")
+			if err == nil {
+				resp.Body.Close()
+				return r
+			}
+			if i == 200 {
+				t.Fatalf("docker-registry did not answer on %s: %v\n%s", r.Host, err, r.Log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
-	return r
 }
 
 // Push copies the OCI layout in dir to repo:tag on the registry with skopeo.
@@ -166,8 +185,30 @@ func (r *Registry) Push(t T, layout, repo string, extra ...string) {
 	}
 }
 
-// freeAddr finds a free loopback port. The registry binds it right after; nothing else on a
-// test machine races for ephemeral ports that fast.
+// listens waits until the registry process says it listens on r.Host, and says so; false if it
+// exited because the port was taken meanwhile. Anything else fails the test.
+func (r *Registry) listens(t T, exited <-chan struct{}) bool {
+	t.Helper()
+	for i := 0; ; i++ {
+		if strings.Contains(r.Log.String(), "listening on "+r.Host) {
+			return true
+		}
+		select {
+		case <-exited:
+			if strings.Contains(r.Log.String(), "address already in use") {
+				return false
+			}
+			t.Fatalf("docker-registry exited on %s:\n%s", r.Host, r.Log.String())
+		case <-time.After(50 * time.Millisecond):
+			if i == 200 {
+				t.Fatalf("docker-registry did not start on %s:\n%s", r.Host, r.Log.String())
+			}
+		}
+	}
+}
+
+// freeAddr finds a loopback port that is free now. Another process may bind it before the
+// registry does: Start checks that its registry is the one listening.
 func freeAddr(t T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
