@@ -64,12 +64,18 @@ func run() error {
 	// 100); a fifth of that is plenty, and keeps a chatty command's shim small.
 	debug.SetGCPercent(20)
 
+	// The init process by a pidfd (os.FindProcess opens one, pidfd_open(2)): a signal passed
+	// on after the process has been waited for cannot reach another process that got its PID.
+	proc, err := os.FindProcess(*pid)
+	if err != nil {
+		return fmt.Errorf("the container's init process (PID %d): %w", *pid, err)
+	}
 	// Signals sent to the monitor go to the container, as they did before the exec.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, signals...)
 	go func() {
 		for s := range sigs {
-			syscall.Kill(*pid, s.(syscall.Signal))
+			proc.Signal(s)
 		}
 	}()
 
@@ -93,17 +99,14 @@ func run() error {
 		}()
 	}
 
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(*pid, &ws, 0, nil)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EINTR) {
-			return fmt.Errorf("wait for the container's init process (PID %d): %w", *pid, err)
-		}
+	// It is this process's child (the monitor started it, and an exec keeps children), so it can
+	// be waited for.
+	st, err := proc.Wait()
+	if err != nil {
+		return fmt.Errorf("wait for the container's init process (PID %d): %w", *pid, err)
 	}
 	// The command's status as mini reports it: its exit code, or 128+n for signal n.
+	ws := st.Sys().(syscall.WaitStatus)
 	status := ws.ExitStatus()
 	if ws.Signaled() {
 		status = 128 + int(ws.Signal())
