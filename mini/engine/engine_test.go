@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minikit/kit/mini/logfile"
+	"github.com/minikit/kit/mini/state"
 )
 
 func TestCh07ParseRestart(t *testing.T) {
@@ -218,5 +219,51 @@ func TestCh07Logs(t *testing.T) {
 	}
 	if !strings.HasSuffix(out.String(), " three, no newline") || !strings.HasSuffix(errOut.String(), " oops\n") || strings.Contains(out.String(), "two") {
 		t.Errorf("logs --tail 2 -t: stdout %q, stderr %q", out.String(), errOut.String())
+	}
+}
+
+// A create killed before its record is whole (kill -9 of `mini run -d` between state.json and
+// config.json) leaves an ordinary stale run directory: Create holds the run's lock while it
+// writes, so what it leaves has a lock file nobody holds, and the next run's sweep
+// (state.Stale) finds it; a whole record is never stale.
+func TestCh07KilledCreateIsSwept(t *testing.T) {
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := e.Create(Record{Name: "whole"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(whole.Dir(), "lock")); err != nil {
+		t.Errorf("Create left no lock file: a killed create's directory would never be judged: %v", err)
+	}
+	// What a create killed half-way leaves: its lock released by the kernel, state.json
+	// written, config.json only as a temporary file.
+	id, err := newID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := e.root.NewRunID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := half.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(half.Path(stateFile), []byte(`{"Status":"created"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(half.Path(".tmp-config.json-1"), []byte(`{"ID":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+	stale, err := state.Stale(e.root.Dir)
+	if err != nil || len(stale) != 1 || stale[0] != half.Dir {
+		t.Errorf("Stale = %v, %v; want only the half-created %s", stale, err, half.Dir)
+	}
+	if cs, err := e.List(); err != nil || len(cs) != 1 || cs[0].Name != "whole" {
+		t.Errorf("List = %v, %v; want only the whole container", cs, err)
 	}
 }

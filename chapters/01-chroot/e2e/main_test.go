@@ -140,7 +140,13 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() {
 		entries, _ := os.ReadDir(filepath.Join(e.root, "containers"))
 		for _, d := range entries {
-			t.Errorf("run directory left behind: %s", filepath.Join(e.root, "containers", d.Name()))
+			// What it holds says which step made it and which teardown did not run.
+			var held []string
+			filepath.WalkDir(filepath.Join(e.root, "containers", d.Name()), func(p string, _ os.DirEntry, _ error) error {
+				held = append(held, strings.TrimPrefix(p, filepath.Join(e.root, "containers", d.Name())))
+				return nil
+			})
+			t.Errorf("run directory left behind: %s, holding %q", filepath.Join(e.root, "containers", d.Name()), held)
 		}
 	})
 	return e

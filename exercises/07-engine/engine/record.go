@@ -118,6 +118,14 @@ func (e *Engine) Create(r Record) (*Container, error) {
 	if err != nil {
 		return nil, errors.Join(err, e.releaseName(r.Name, r.ID))
 	}
+	// The run's lock, held until the record is whole: a create killed half-way then leaves an
+	// ordinary stale run directory (its lock free, no record), which the next run sweeps away,
+	// instead of a directory that nothing would ever judge (no lock file) nor list (no record).
+	lock, err := dir.Lock()
+	if err != nil {
+		return nil, errors.Join(err, dir.Remove(), e.releaseName(r.Name, r.ID))
+	}
+	defer lock.Close()
 	c := &Container{Record: r, State: State{Status: Created}, dir: dir}
 	// state.json first, config.json last: the record file is what makes the directory a
 	// container (state.Kept), so it must not appear before the rest is there.
