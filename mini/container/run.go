@@ -325,18 +325,23 @@ func makeOverlay(dir string, lower []string, cfg Config, n *explain.Narrator) (o
 // after the run IDs), which kills whatever still runs in them, then their run directories.
 func removeStale(root *state.Root, cgroupParent string, n *explain.Narrator) error {
 	_, err := root.RemoveStale(n, func(run string) error {
-		// The run recorded its cgroup parent: the sweeping run may use another --cgroup-parent.
-		parent := cgroupParent
-		if data, err := os.ReadFile(filepath.Join(run, cgroupParentFile)); err == nil {
-			parent = strings.TrimSpace(string(data))
-		}
-		g, err := cgroup.Open(cgroup.Options{Parent: parent, Name: filepath.Base(run), Explain: n})
+		g, err := runGroup(run, cgroupParent, n)
 		if err != nil {
 			return err
 		}
 		return g.Destroy()
 	})
 	return err
+}
+
+// runGroup opens the cgroup of the run whose directory is run, under the parent the run
+// recorded: whoever opens it (a sweeping run, a monitor after its shim) may use another
+// --cgroup-parent, given as parent for a run that recorded none.
+func runGroup(run, parent string, n *explain.Narrator) (cgroup.Group, error) {
+	if data, err := os.ReadFile(filepath.Join(run, cgroupParentFile)); err == nil {
+		parent = strings.TrimSpace(string(data))
+	}
+	return cgroup.Open(cgroup.Options{Parent: parent, Name: filepath.Base(run), Explain: n})
 }
 
 //mini:end 04

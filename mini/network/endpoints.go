@@ -228,8 +228,8 @@ func alive(ep Endpoint) bool {
 	if err != nil {
 		return false
 	}
-	f := strings.Fields(l.Attrs().Alias) // "mini ID ADDRESS", see label
-	return len(f) == 3 && f[1] == ep.ID
+	id, _, ok := labelled(l)
+	return ok && id == ep.ID
 }
 
 func fileExists(path string) bool {

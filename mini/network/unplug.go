@@ -5,7 +5,6 @@ package network
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -49,8 +48,7 @@ func reuseVethName(host, id string, n *explain.Narrator) error {
 	if err != nil {
 		return nil // not there (or not readable: createVeth will say)
 	}
-	f := strings.Fields(link.Attrs().Alias) // "mini ID ADDRESS", see label
-	if link.Attrs().MasterIndex != 0 || len(f) != 3 || f[0] != "mini" || f[1] != id {
+	if owner, _, ok := labelled(link); link.Attrs().MasterIndex != 0 || !ok || owner != id {
 		return nil
 	}
 	n.Stepf(explain.Network, explain.Sh("ip link del "+host), "delete %s, this container's veth from its last run, which the kernel has not deleted yet", host)

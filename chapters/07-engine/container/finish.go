@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/state"
@@ -31,11 +29,7 @@ func Finish(cfg Config, status int) error {
 	if err != nil {
 		return err
 	}
-	parent := cgroupParent(cfg.CgroupParent)
-	if data, err := os.ReadFile(filepath.Join(dir.Dir, cgroupParentFile)); err == nil {
-		parent = strings.TrimSpace(string(data))
-	}
-	group, err := cgroup.Open(cgroup.Options{Parent: parent, Name: cfg.ID, Explain: cfg.Explain})
+	group, err := runGroup(dir.Dir, cfg.CgroupParent, cfg.Explain)
 	if err != nil {
 		return err
 	}

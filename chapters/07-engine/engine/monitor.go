@@ -135,7 +135,7 @@ func (e *Engine) MonitorExited(id string, lockFd, status int) error {
 	}
 	defer m.close()
 	m.shim = shimFor(c)
-	cfg := e.runConfig(c, logfile.New(m.logs))
+	cfg := e.runConfig(c, m.log)
 	ended := &runResult{status: status, started: true, err: container.Finish(cfg, status)}
 	return e.monitorLoop(c, m, nil, nil, nil, ended)
 }
@@ -144,6 +144,7 @@ func (e *Engine) MonitorExited(id string, lockFd, status int) error {
 type monitored struct {
 	lock *os.File       // the monitor's lock: "this container has a monitor"
 	logs *os.File       // container.log, for appending
+	log  logfile.Writer // lines into logs
 	sigs chan os.Signal // the signals sent to the monitor, for the container
 	shim string         // the shim to hand a running container to (shim.go), or ""
 }
@@ -157,7 +158,7 @@ func (e *Engine) monitoring(c *Container, lock *os.File) (*monitored, error) {
 	// itself ends only with its container.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, container.Signals...)
-	return &monitored{lock: lock, logs: logs, sigs: sigs}, nil
+	return &monitored{lock: lock, logs: logs, log: logfile.New(logs), sigs: sigs}, nil
 }
 
 func (m *monitored) close() {
@@ -257,7 +258,7 @@ func (e *Engine) runOnce(c *Container, m *monitored, running func()) (status int
 		outW.Close()
 		return 0, false, err
 	}
-	w := logfile.New(m.logs)
+	w := m.log
 	var reserved []*os.File // the published ports' sockets, for the shim
 	var copying sync.WaitGroup
 	copyLogs := func() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -45,6 +46,17 @@ func label(host, id string, ip netip.Addr, n *explain.Narrator) error {
 		return fmt.Errorf("label veth %s: %w", host, err)
 	}
 	return nil
+}
+
+// labelled reads label's alias back: the container and the address a veth is for. ok is false
+// for a link that is no container's veth.
+func labelled(l netlink.Link) (id string, ip netip.Addr, ok bool) {
+	f := strings.Fields(l.Attrs().Alias)
+	if len(f) != 3 || f[0] != "mini" {
+		return "", netip.Addr{}, false
+	}
+	ip, err := netip.ParseAddr(f[2])
+	return f[1], ip, err == nil
 }
 
 // configureInside gives eth0, inside the container's namespace, its address, brings it up and

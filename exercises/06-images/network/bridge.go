@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strings"
 
 	"github.com/vishvananda/netlink"
 
@@ -220,12 +219,11 @@ func bridgePorts(br netlink.Link) ([]port, error) {
 	}
 	var ports []port
 	for _, l := range links {
-		f := strings.Fields(l.Attrs().Alias)
-		if l.Attrs().MasterIndex == 0 || br != nil && l.Attrs().MasterIndex != br.Attrs().Index || len(f) != 3 || f[0] != "mini" {
+		if l.Attrs().MasterIndex == 0 || br != nil && l.Attrs().MasterIndex != br.Attrs().Index {
 			continue
 		}
-		if ip, err := netip.ParseAddr(f[2]); err == nil {
-			ports = append(ports, port{id: f[1], ip: ip})
+		if id, ip, ok := labelled(l); ok {
+			ports = append(ports, port{id: id, ip: ip})
 		}
 	}
 	return ports, nil
