@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/explain"
@@ -63,6 +64,7 @@ type Instance struct {
 	signals *forwarder
 	p       *initProcess
 	group   cgroup.Group
+	inGroup func() error // the init process's move into the group, once it is done (Create)
 	overlay overlay.Dirs // made here, mounted by the init side
 	att     *network.Attachment
 	files   []network.File // the /etc files Attach wrote, for the init side
@@ -176,9 +178,16 @@ func Create(cfg Config) (c *Instance, err error) {
 	// If anything below fails, the init process must not outlive the run.
 	c.undo.push(p.kill)
 
-	if err := group.Add(p.pid()); err != nil {
-		return c, err
-	}
+	// Into the group, before the command's first instruction (Start waits for it). Moving a
+	// process can take milliseconds that are no CPU's: the kernel changes a process's groups
+	// only once no fork or exit anywhere is under way, behind a lock whose readers take no
+	// memory barrier, so the first writer after a quiet while waits for an RCU grace period
+	// (7 ms on the course's machine). Nothing else needs the move: the network is set up
+	// meanwhile, in this goroutine's shadow.
+	moved := make(chan error, 1)
+	go func(pid int) { moved <- group.Add(pid) }(p.pid())
+	c.inGroup = sync.OnceValue(func() error { return <-moved })
+	c.undo.push(func() error { c.inGroup(); return nil }) // the kill and the group's removal wait for it
 
 	// The network is set up from outside, now: the init process exists (its PID names the
 	// network namespace that gets eth0) and has not been told to go yet, so the command starts
@@ -200,6 +209,9 @@ func Create(cfg Config) (c *Instance, err error) {
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
+	if err := c.inGroup(); err != nil {
+		return err // the init process never hears "go": Delete kills it
+	}
 	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
 	msg.Overlay = c.overlay
 	msg.NetworkFiles = c.files

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,16 @@ func TestCh03Step2InTheGroupFromTheStart(t *testing.T) {
 	r := e.mini("run", "--pids-limit", "20", "--", "cat", "/proc/self/cgroup")
 	if r.Status != 0 || !strings.Contains(r.Stdout, "/"+e.parent+"/") {
 		t.Fatalf("want the command's /proc/self/cgroup to name a group under %s, got:\n%s", e.parent, r)
+	}
+	// On cgroup v1 the move is one write per hierarchy, done while the network is set up
+	// (container.Create): every one of them is done before the command runs.
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		for _, ctrl := range []string{"memory", "cpu", "pids"} {
+			if len(parts) == 3 && slices.Contains(strings.Split(parts[1], ","), ctrl) && !strings.HasPrefix(parts[2], "/"+e.parent+"/") {
+				t.Errorf("the command started outside its %s group: %q", ctrl, line)
+			}
+		}
 	}
 	b := e.start("run", "-i", "--pids-limit", "20", "--", "sh", "-c", "echo ready; read x; true")
 	b.waitFor("ready")

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/fatih/color"
 )
@@ -46,6 +47,7 @@ var colors = map[Mechanism]color.Attribute{
 type Narrator struct {
 	w     io.Writer
 	color bool
+	mu    sync.Mutex // a step's lines stay together when two goroutines narrate (chapter 03's move)
 }
 
 // New returns a narrator writing to w (Mini uses stderr: stdout belongs to the container's
@@ -90,6 +92,8 @@ func (n *Narrator) Step(m Mechanism, cmd Command, what string) {
 		d.EnableColor()
 		dollar = d.Sprint("$")
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	fmt.Fprintf(n.w, "%s %s\n", label, what)
 	for _, line := range strings.Split(cmd.lines, "\n") {
 		if line != "" {

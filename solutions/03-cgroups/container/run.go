@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/minikit/kit/mini/cgroup"
 	"github.com/minikit/kit/mini/explain"
@@ -59,6 +60,7 @@ type Instance struct {
 	signals *forwarder
 	p       *initProcess
 	group   cgroup.Group
+	inGroup func() error // the init process's move into the group, once it is done (Create)
 }
 
 // ID is the run's ID: its directory's name, its cgroup's, its default hostname.
@@ -133,9 +135,16 @@ func Create(cfg Config) (c *Instance, err error) {
 	// If anything below fails, the init process must not outlive the run.
 	c.undo.push(p.kill)
 
-	if err := group.Add(p.pid()); err != nil {
-		return c, err
-	}
+	// Into the group, before the command's first instruction (Start waits for it). Moving a
+	// process can take milliseconds that are no CPU's: the kernel changes a process's groups
+	// only once no fork or exit anywhere is under way, behind a lock whose readers take no
+	// memory barrier, so the first writer after a quiet while waits for an RCU grace period
+	// (7 ms on the course's machine). Nothing else needs the move: the network is set up
+	// meanwhile, in this goroutine's shadow.
+	moved := make(chan error, 1)
+	go func(pid int) { moved <- group.Add(pid) }(p.pid())
+	c.inGroup = sync.OnceValue(func() error { return <-moved })
+	c.undo.push(func() error { c.inGroup(); return nil }) // the kill and the group's removal wait for it
 
 	return c, nil
 }
@@ -143,6 +152,9 @@ func Create(cfg Config) (c *Instance, err error) {
 // Start tells the init process to go on: it finishes the set-up from inside and execs the
 // command. Start returns once the command runs, or with the init side's error.
 func (c *Instance) Start() error {
+	if err := c.inGroup(); err != nil {
+		return err // the init process never hears "go": Delete kills it
+	}
 	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
 	return c.p.start(msg)
 }
