@@ -36,7 +36,7 @@ import (
 // Init returns only when something failed, with the status mini should exit with.
 func Init() int {
 	errPipe := os.NewFile(errorFd, "error pipe")
-	cfg, err := readConfig()
+	cfg, awaitGo, err := readConfig()
 	if err != nil {
 		return report(errPipe, &StatusError{Status: StatusEngineError, Err: err})
 	}
@@ -47,24 +47,40 @@ func Init() int {
 	if err := setup(cfg, n); err != nil {
 		return report(errPipe, err)
 	}
+	// Everything is ready but the command. The host side may still be busy (from chapter 03 it
+	// moves this process into its cgroup meanwhile): not one instruction of the command runs
+	// before it says "go".
+	if err := awaitGo(); err != nil {
+		return report(errPipe, &StatusError{Status: StatusEngineError, Err: err})
+	}
 	return report(errPipe, execCommand(cfg, n))
 }
 
-// readConfig reads the config the host side sends on fd 3. Reading blocks until the host side
-// has finished its own set-up (the cgroup) and closed the pipe: this is the "go" signal.
-func readConfig() (initConfig, error) {
+// readConfig reads the config the host side sends on fd 3. The host side sends it as soon as it
+// can, so that the init side sets up while the host side finishes; then, on the same pipe, it
+// says "go" and closes it. awaitGo blocks until then. A pipe that ends without "go" means the
+// host side is gone (killed half-way): the init side gives up, and the command never runs.
+func readConfig() (cfg initConfig, awaitGo func() error, err error) {
 	// The inherited fds must not leak into the command: mark them close-on-exec. For the error
 	// pipe this is also the signal to the host side: a successful exec closes it.
 	for _, fd := range []int{configFd, errorFd, explainFd} {
 		unix.CloseOnExec(fd)
 	}
 	f := os.NewFile(configFd, "config pipe")
-	defer f.Close()
-	var cfg initConfig
-	if err := json.NewDecoder(f).Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("init: read the config from the host side: %w", err)
+	dec := json.NewDecoder(f)
+	if err := dec.Decode(&cfg); err != nil {
+		f.Close()
+		return cfg, nil, fmt.Errorf("init: read the config from the host side: %w", err)
 	}
-	return cfg, nil
+	awaitGo = func() error {
+		defer f.Close()
+		var word string
+		if err := dec.Decode(&word); err != nil || word != goWord {
+			return errors.New("init: the host side ended before it said go (was mini killed?)")
+		}
+		return nil
+	}
+	return cfg, awaitGo, nil
 }
 
 // setup is the init side's part of every mechanism, in the order the kernel needs them.

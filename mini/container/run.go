@@ -255,14 +255,10 @@ func Create(cfg Config) (c *Instance, err error) {
 	return c, nil
 }
 
-// Start tells the init process to go on: it finishes the set-up from inside and execs the
-// command. Start returns once the command runs, or with the init side's error.
+// Start sends the init process its config, with which it finishes the set-up from inside, and
+// then "go": it execs the command. Start returns once the command runs, or with the init side's
+// error.
 func (c *Instance) Start() error {
-	//mini:begin 03
-	if err := c.inGroup(); err != nil {
-		return err // the init process never hears "go": Delete kills it
-	}
-	//mini:end 03
 	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
 	//mini:begin 04
 	msg.Overlay = c.overlay
@@ -270,7 +266,13 @@ func (c *Instance) Start() error {
 	//mini:begin 05
 	msg.NetworkFiles = c.files
 	//mini:end 05
-	return c.p.start(msg)
+	var ready func() error
+	//mini:begin 03
+	// The init side sets up with the config while the kernel finishes the move; it hears "go"
+	// once the move is done, or never, if the move failed.
+	ready = c.inGroup
+	//mini:end 03
+	return c.p.start(msg, ready)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.

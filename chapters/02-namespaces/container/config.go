@@ -51,10 +51,13 @@ type initConfig struct {
 // The file descriptors the init process finds open, in the order of exec.Cmd.ExtraFiles
 // (which start at 3, after stdin, stdout and stderr).
 const (
-	configFd  = 3 // parent → child: the initConfig as JSON; EOF is the signal to go on
+	configFd  = 3 // parent → child: the initConfig as JSON, then goWord when the command may run
 	errorFd   = 4 // child → parent: an initError as JSON; closed by a successful exec
 	explainFd = 5 // child → the parent's stderr: the init side's narration
 )
+
+// goWord, the JSON string "go" after the config on fd 3, lets the init side run the command.
+const goWord = "go"
 
 // initError is how the init side tells the host side why it could not start the command.
 type initError struct {

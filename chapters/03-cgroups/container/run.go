@@ -149,14 +149,16 @@ func Create(cfg Config) (c *Instance, err error) {
 	return c, nil
 }
 
-// Start tells the init process to go on: it finishes the set-up from inside and execs the
-// command. Start returns once the command runs, or with the init side's error.
+// Start sends the init process its config, with which it finishes the set-up from inside, and
+// then "go": it execs the command. Start returns once the command runs, or with the init side's
+// error.
 func (c *Instance) Start() error {
-	if err := c.inGroup(); err != nil {
-		return err // the init process never hears "go": Delete kills it
-	}
 	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
-	return c.p.start(msg)
+	var ready func() error
+	// The init side sets up with the config while the kernel finishes the move; it hears "go"
+	// once the move is done, or never, if the move failed.
+	ready = c.inGroup
+	return c.p.start(msg, ready)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.

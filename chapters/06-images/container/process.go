@@ -118,15 +118,27 @@ func (p *initProcess) reexec(cfg Config) (*exec.Cmd, error) {
 // pid is the init process's PID, as the host sees it.
 func (p *initProcess) pid() int { return p.cmd.Process.Pid }
 
-// start sends the config down the config pipe. Closing the pipe is the child's signal to go on;
-// start then waits until the child either exec'd the command (the close-on-exec error pipe
-// closes with nothing written) or reported why it could not.
-func (p *initProcess) start(cfg initConfig) error {
-	err := json.NewEncoder(p.config).Encode(cfg)
-	p.config.Close()
-	if err != nil {
+// start sends the config down the config pipe, and the child sets up with it at once. ready is
+// the host side's last step, done meanwhile (nil: none); once it returned, start says "go" and
+// closes the pipe. If ready fails, the pipe closes without "go", and the child gives up. start
+// then waits until the child either exec'd the command (the close-on-exec error pipe closes
+// with nothing written) or reported why it could not.
+func (p *initProcess) start(cfg initConfig, ready func() error) error {
+	enc := json.NewEncoder(p.config)
+	if err := enc.Encode(cfg); err != nil {
+		p.config.Close()
 		return fmt.Errorf("send the config to the init process: %w", err)
 	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			p.config.Close()
+			return err
+		}
+	}
+	// A child whose set-up failed has reported why and exited: writing "go" then fails (EPIPE),
+	// and the error pipe below has the reason, which is the one to give.
+	enc.Encode(goWord)
+	p.config.Close()
 	data, err := io.ReadAll(p.errs)
 	p.errs.Close()
 	if err != nil {

@@ -68,7 +68,7 @@ func Exec(cfg ExecConfig) (int, error) {
 	p.term.started()
 	signals.attach(cmd.Process, p.term)
 	if err := p.start(initConfig{Config: Config{Args: cfg.Args, Env: cfg.Env, User: cfg.User, WorkDir: cfg.WorkDir, TTY: cfg.TTY},
-		ID: fmt.Sprint(cfg.PID)}); err != nil {
+		ID: fmt.Sprint(cfg.PID)}, nil); err != nil {
 		return Status(err), err
 	}
 	return p.wait()

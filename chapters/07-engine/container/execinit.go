@@ -22,7 +22,10 @@ import (
 // command's, or 125-127 when it could not start (reported on the error pipe too).
 func ExecInit() int {
 	errPipe := os.NewFile(errorFd, "error pipe")
-	cfg, err := readConfig()
+	cfg, awaitGo, err := readConfig()
+	if err == nil {
+		err = awaitGo() // the host side says it at once: it has nothing to finish
+	}
 	if err != nil {
 		return report(errPipe, &StatusError{Status: StatusEngineError, Err: err})
 	}

@@ -113,11 +113,13 @@ func Create(cfg Config) (c *Instance, err error) {
 	return c, nil
 }
 
-// Start tells the init process to go on: it finishes the set-up from inside and execs the
-// command. Start returns once the command runs, or with the init side's error.
+// Start sends the init process its config, with which it finishes the set-up from inside, and
+// then "go": it execs the command. Start returns once the command runs, or with the init side's
+// error.
 func (c *Instance) Start() error {
 	msg := initConfig{Config: c.cfg, ID: c.dir.ID, Explain: c.n.Enabled(), Color: c.n.Color()}
-	return c.p.start(msg)
+	var ready func() error
+	return c.p.start(msg, ready)
 }
 
 // Wait waits for the command to end and returns the status mini should exit with.
